@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "fixengine.demo",
     "fixengine.sim.cli",
     "fixengine.rest.cli",
+    "fixengine.cert.cli",
 )
 
 

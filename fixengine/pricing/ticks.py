@@ -35,41 +35,35 @@ from fixengine.pricing.units import ONE_DOLLAR, format_price_dollars, parse_orde
 # Steps in price units for the words used by the center_{X}_edge_{Y}_cent labels.
 _STEP_WORDS = {"whole": 100, "half": 50, "quint": 20, "deci": 10, "centi": 1}
 
-# price_level_structure -> bands (start, end, step) in price units. Equal-step
-# structures are a single band, as live markets emit them (kalshi-rest §5.3).
-_STRUCTURES: dict[str, tuple[tuple[int, int, int], ...]] = {
-    "linear_cent": ((0, ONE_DOLLAR, 100),),
-    "deci_cent": ((0, ONE_DOLLAR, 10),),
-    "tapered_deci_cent": ((0, 1000, 10), (1000, 9000, 100), (9000, ONE_DOLLAR, 10)),
-    # Edges below $0.01 / above $0.99 (not $0.10 / $0.90) for this one label.
-    "center_deci_edge_centi_cent": ((0, 100, 1), (100, 9900, 10), (9900, ONE_DOLLAR, 1)),
-}
-for _center in ("whole", "half", "quint", "deci", "centi"):
-    for _edge in ("whole", "half", "quint", "deci", "centi"):
-        _name = f"center_{_center}_edge_{_edge}_cent"
-        if _name in _STRUCTURES:
-            continue
-        _c, _e = _STEP_WORDS[_center], _STEP_WORDS[_edge]
-        _STRUCTURES[_name] = (
-            ((0, ONE_DOLLAR, _c),) if _c == _e else ((0, 1000, _e), (1000, 9000, _c), (9000, ONE_DOLLAR, _e))
-        )
+# price_level_structure -> bands (start, end, step) in price units, for every label
+# documented in part1 §6.2 / kalshi-rest §5.3. Equal-step structures are one band,
+# as live markets emit them. The center_{X}_edge_{Y}_cent family has edges below
+# $0.10 and above $0.90, except center_deci_edge_centi_cent (edges $0.01 / $0.99).
+# Undocumented labels are refused rather than guessed from the naming rule.
+_W, _H, _Q, _D, _C = 100, 50, 20, 10, 1  # whole, half, quint, deci, centi cent steps
 
-#: Labels documented by Kalshi (part1 §6.2). The generated family above also
-#: covers undocumented center/edge combinations with the same naming rule.
-DOCUMENTED_STRUCTURES = (
-    "linear_cent",
-    "deci_cent",
-    "tapered_deci_cent",
-    "center_whole_edge_half_cent",
-    "center_whole_edge_quint_cent",
-    "center_half_edge_half_cent",
-    "center_half_edge_quint_cent",
-    "center_half_edge_deci_cent",
-    "center_quint_edge_quint_cent",
-    "center_quint_edge_deci_cent",
-    "center_centi_edge_centi_cent",
-    "center_deci_edge_centi_cent",
-)
+
+def _three_bands(edge_step: int, center_step: int, edge: int = 1000) -> tuple[tuple[int, int, int], ...]:
+    return ((0, edge, edge_step), (edge, ONE_DOLLAR - edge, center_step), (ONE_DOLLAR - edge, ONE_DOLLAR, edge_step))
+
+
+_STRUCTURES: dict[str, tuple[tuple[int, int, int], ...]] = {
+    "linear_cent": ((0, ONE_DOLLAR, _W),),
+    "deci_cent": ((0, ONE_DOLLAR, _D),),
+    "tapered_deci_cent": _three_bands(_D, _W),
+    "center_whole_edge_half_cent": _three_bands(_H, _W),
+    "center_whole_edge_quint_cent": _three_bands(_Q, _W),
+    "center_half_edge_half_cent": ((0, ONE_DOLLAR, _H),),
+    "center_half_edge_quint_cent": _three_bands(_Q, _H),
+    "center_half_edge_deci_cent": _three_bands(_D, _H),
+    "center_quint_edge_quint_cent": ((0, ONE_DOLLAR, _Q),),
+    "center_quint_edge_deci_cent": _three_bands(_D, _Q),
+    "center_centi_edge_centi_cent": ((0, ONE_DOLLAR, _C),),
+    "center_deci_edge_centi_cent": _three_bands(_C, _D, edge=100),
+}
+
+#: Every label from_structure accepts, in the fact sheet's order.
+DOCUMENTED_STRUCTURES = tuple(_STRUCTURES)
 
 
 def _band_text(band: Mapping[str, object], key: str, position: int) -> int:
@@ -148,9 +142,8 @@ class TickGrid:
 
     @staticmethod
     def structure_names() -> tuple[str, ...]:
-        """Every label from_structure accepts (documented ones first)."""
-        rest = sorted(set(_STRUCTURES) - set(DOCUMENTED_STRUCTURES))
-        return DOCUMENTED_STRUCTURES + tuple(rest)
+        """Every label from_structure accepts."""
+        return DOCUMENTED_STRUCTURES
 
     def to_price_ranges(self) -> list[dict[str, str]]:
         """The bands in REST form, 4-decimal dollar strings."""
@@ -169,7 +162,8 @@ class TickGrid:
             raise InvalidTickGridError("[]", "price_ranges is empty")
         previous_end = None
         for i, (start, end, step) in enumerate(self.bands):
-            where = f"band {i} ({format_price_dollars(start)}-{format_price_dollars(end)} step {format_price_dollars(step)})"
+            span = f"{format_price_dollars(start)}-{format_price_dollars(end)}"
+            where = f"band {i} ({span} step {format_price_dollars(step)})"
             if step <= 0:
                 raise InvalidTickGridError(self._describe(), f"{where}: step must be positive")
             if not 0 <= start < end <= ONE_DOLLAR:
@@ -215,16 +209,16 @@ class TickGrid:
         text = format_price_dollars(price)
         if not 0 < price < ONE_DOLLAR:
             raise PriceOutOfRangeError(text, "order prices must be strictly between 0 and 1 dollar")
-        if price < self.min_price or price > self.max_price:
+        if price < self.bands[0][0] or price > self._ends[-1]:
             raise PriceOutOfRangeError(
-                text, f"outside this market's grid {format_price_dollars(self.min_price)}-"
-                f"{format_price_dollars(self.max_price)}"
+                text, f"outside this market's price bands {format_price_dollars(self.bands[0][0])}-"
+                f"{format_price_dollars(self._ends[-1])}"
             )
         start, _, step = self.bands[self._band_of(price)]
+        neighbours = [p for p in (self.next_down(price), self.next_up(price)) if p is not None]
         raise OffGridPriceError(
             text, f"not a multiple of the {format_price_dollars(step)} tick from {format_price_dollars(start)}; "
-            f"nearest valid prices are {format_price_dollars(self.round_down(price))} and "
-            f"{format_price_dollars(self.round_up(price))}"
+            "nearest valid prices: " + ", ".join(format_price_dollars(p) for p in neighbours)
         )
 
     def parse_order_price(self, text: str) -> int:
@@ -270,11 +264,11 @@ class TickGrid:
 
     def price_at(self, index: int) -> int:
         """The valid price at dense `index` (inverse of index_of)."""
-        if not 0 <= index < self.num_levels if hasattr(self, "num_levels") else index < 0:
+        if not 0 <= index < self.num_levels:
             raise IndexError(f"tick index {index} out of range 0..{self.num_levels - 1}")
+        # A band that contributes no level has the same offset as its successor (or
+        # == num_levels when last), so bisect_right always lands on a non-empty band.
         band = bisect_right(self._offsets, index) - 1
-        while self._counts[band] == 0 or index >= self._offsets[band] + self._counts[band]:
-            band += 1  # skip bands that contribute no level (only possible at $0/$1 edges)
         start, _, step = self.bands[band]
         return start + (self._kmin[band] + index - self._offsets[band]) * step
 

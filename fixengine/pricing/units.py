@@ -43,6 +43,16 @@ MONEY_PLACES = 6
 _MAX_TEXT_LEN = 32
 
 
+# Memo tables for the per-field hot path. Only successfully parsed/formatted
+# values are stored (so a cache hit can never skip validation), keyed by exact
+# str/int type, and each table stops growing at _CACHE_LIMIT entries: a few
+# thousand distinct prices and sizes cover a trading day.
+_CACHE_LIMIT = 1 << 15
+_PRICE_TEXT_CACHE: dict[str, int] = {}
+_QTY_TEXT_CACHE: dict[str, int] = {}
+_PRICE_UNITS_CACHE: dict[int, str] = {}
+
+
 def _to_units(text: str, places: int, signed: bool, error: type[PricingError]) -> int:
     """Parse a plain decimal into an integer count of 10**-places."""
     if type(text) is not str:
@@ -90,7 +100,7 @@ def _format_units(units: int, scale: int, places: int) -> str:
 
 
 def _as_int(units: object, what: str) -> int:
-    """Accept int and numpy integers (the book hands out both); refuse floats outright."""
+    """Accept int and numpy integers (numpy arrays and numba hand those out); refuse floats outright."""
     if type(units) is int:
         return units
     try:
@@ -104,12 +114,19 @@ def _as_int(units: object, what: str) -> int:
 
 def parse_price_dollars(text: str) -> int:
     """Any non-negative dollar price with up to 4 decimals (AvgPx, LastPx, bands): "0.5600" -> 5600."""
-    return _to_units(text, PRICE_PLACES, False, InvalidPriceError)
+    if type(text) is str:
+        value = _PRICE_TEXT_CACHE.get(text)
+        if value is not None:
+            return value
+    value = _to_units(text, PRICE_PLACES, False, InvalidPriceError)
+    if len(_PRICE_TEXT_CACHE) < _CACHE_LIMIT:
+        _PRICE_TEXT_CACHE[text] = value
+    return value
 
 
 def parse_order_price_dollars(text: str) -> int:
     """A dollar order price, which must lie strictly inside (0, 1): "0.0950" -> 950."""
-    value = _to_units(text, PRICE_PLACES, False, InvalidPriceError)
+    value = parse_price_dollars(text)
     if not 0 < value < ONE_DOLLAR:
         raise PriceOutOfRangeError(text, "order prices must be strictly between 0 and 1 dollar")
     return value
@@ -117,8 +134,12 @@ def parse_order_price_dollars(text: str) -> int:
 
 def format_price_dollars(units: int) -> str:
     """Price units as dollars with exactly 4 decimals, the form Kalshi writes: 5600 -> "0.5600"."""
-    units = _as_int(units, "price")
-    return _format_units(units, PRICE_SCALE, PRICE_PLACES)
+    text = _PRICE_UNITS_CACHE.get(units) if type(units) is int else None
+    if text is None:
+        text = _format_units(_as_int(units, "price"), PRICE_SCALE, PRICE_PLACES)
+        if len(_PRICE_UNITS_CACHE) < _CACHE_LIMIT:
+            _PRICE_UNITS_CACHE[int(units)] = text
+    return text
 
 
 # ---------------------------------------------------------------------------- prices, cents
@@ -171,7 +192,14 @@ def format_price(units: int, use_dollars: bool) -> str:
 
 def parse_qty(text: str) -> int:
     """A non-negative contract count with up to 2 decimals: "10" / "10.00" / "100.0000" -> units of 0.01."""
-    return _to_units(text, QTY_PLACES, False, InvalidQtyError)
+    if type(text) is str:
+        value = _QTY_TEXT_CACHE.get(text)
+        if value is not None:
+            return value
+    value = _to_units(text, QTY_PLACES, False, InvalidQtyError)
+    if len(_QTY_TEXT_CACHE) < _CACHE_LIMIT:
+        _QTY_TEXT_CACHE[text] = value
+    return value
 
 
 def parse_order_qty(text: str, fractional: bool = True) -> int:
