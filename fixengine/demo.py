@@ -1,0 +1,165 @@
+"""`fixengine demo` (what `make demo` runs): a short trading session against the embedded simulator.
+
+It starts the Kalshi simulator in-process on free loopback ports, generates throw-away keys,
+logs on two accounts over real FIX sessions (a market maker and a trader), and walks through
+resting and crossing orders (a NO-side order and a subpenny market included), a replace, a
+cancel, an exchange reject with its reason, a pre-trade risk block, and a mass cancel, then
+prints the final orders and positions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from fixengine.config import load_config
+from fixengine.config.types import TlsConfig
+from fixengine.engine.engine import Engine
+from fixengine.engine.orders import Order
+from fixengine.pricing import format_money, format_price_dollars, format_qty
+from fixengine.sim.config import load_sim_config
+from fixengine.sim.provision import provision_keys
+from fixengine.sim.server import Simulator
+
+REPO = Path(__file__).resolve().parents[1]
+SIM_CONFIG = REPO / "config" / "simulator.yaml"
+TRADER_CONFIG = REPO / "config" / "local-sim.yaml"
+MAKER_CONFIG = REPO / "config" / "local-sim-maker.yaml"
+
+WEATHER = "KXHIGHNY-26NOV25-B55.5"  # linear_cent
+CRYPTO = "KXBTC15M-26NOV251700-T95000"  # tapered_deci_cent: $0.001 ticks below $0.10
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("demo", help="trade against the embedded Kalshi simulator (make demo)")
+    parser.add_argument("--sim-config", default=str(SIM_CONFIG), help="simulator config (default: %(default)s)")
+    parser.set_defaults(func=run)
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    sim_config = load_sim_config(args.sim_config)
+    written = provision_keys(sim_config)
+    say(f"keys      generated {len(written)} throw-away key pairs under {_common_dir(written.values())}")
+    work = Path(tempfile.mkdtemp(prefix="fixengine-demo-"))
+    try:
+        with Simulator(sim_config, admin_port=None) as sim:
+            ports = ", ".join(f"{kind} {port}" for kind, port in sorted(sim.ports.items()))
+            say(f"simulator listening on 127.0.0.1: {ports}")
+            maker = _engine(MAKER_CONFIG, sim, work / "maker")
+            trader = _engine(TRADER_CONFIG, sim, work / "trader")
+            try:
+                _session(maker, trader)
+            finally:
+                trader.close()
+                maker.close()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    say(f"\ndone in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+def _common_dir(paths) -> str:
+    folders = {str(Path(p).parent) for p in paths}
+    return folders.pop() if len(folders) == 1 else ", ".join(sorted(folders))
+
+
+def _engine(config_path: Path, sim: Simulator, journal_dir: Path) -> Engine:
+    cfg = load_config(config_path)
+    ports = {kind: port for kind, port in sim.ports.items() if kind in {k.value for k in cfg.sessions}}
+    journal_dir.mkdir(parents=True, exist_ok=True)
+    # The simulator terminates TLS with a certificate it generated at start: trust exactly that one.
+    tls = TlsConfig(enabled=True, ca_file=sim.tls_cert) if sim.tls_cert is not None else None
+    engine = Engine.from_config(cfg, ports=ports, tls=tls, journal_path=journal_dir / "journal.sqlite")
+    for market in sim.config.markets:
+        engine.set_tick_grid(market.ticker, market.grid, fractional=market.fractional)
+    engine.connect()
+    say(f"logon     {config_path.name}: {engine.session_cfg.api_key_id} on Kalshi{engine.kind.value} "
+        f"({'dollars' if engine.use_dollars else 'cents'})")
+    return engine
+
+
+def _settle(engine: Engine, order: Order, done=lambda o: o.status.value != "pending_new") -> Order:
+    engine.wait(lambda: done(order) and not order.pending, timeout=5.0)
+    return order
+
+
+def _show(who: str, order: Order) -> None:
+    extra = f" reason={order.reject_reason}" if order.reject_reason else ""
+    avg = format_price_dollars(order.avg_px) if order.avg_px is not None else "-"
+    say(f"          {who:<6} {order.user_side:<8} {order.ticker:<28} {format_qty(order.qty):>7} @ "
+        f"{format_price_dollars(order.user_price)}  -> {order.status.value} filled {format_qty(order.cum_qty)}"
+        f" avg {avg}{extra}")
+
+
+def _session(maker: Engine, trader: Engine) -> None:
+    say("\n1. maker quotes both sides of the weather market (resting orders)")
+    bid = _settle(maker, maker.new_order(WEATHER, "buy_yes", "0.45", "20", "gtc"))
+    ask = _settle(maker, maker.new_order(WEATHER, "sell_yes", "0.48", "20", "gtc"))
+    _show("maker", bid)
+    _show("maker", ask)
+
+    say("\n2. trader lifts the offer: buy 5 YES at 0.48 (crosses)")
+    lift = _settle(trader, trader.new_order(WEATHER, "buy_yes", "0.48", "5", "ioc"), lambda o: o.is_done)
+    _show("trader", lift)
+
+    say("\n3. trader buys NO at 0.55 == sells YES at 0.45 into the maker's bid")
+    no_buy = _settle(trader, trader.new_order(WEATHER, "buy_no", "0.55", "3", "ioc"), lambda o: o.is_done)
+    _show("trader", no_buy)
+
+    say("\n4. subpenny market: maker bids 0.095 (a $0.001 tick), trader sells into it")
+    sub_bid = _settle(maker, maker.new_order(CRYPTO, "buy_yes", "0.095", "10", "gtc"))
+    sub_hit = _settle(trader, trader.new_order(CRYPTO, "sell_yes", "0.095", "4", "ioc"), lambda o: o.is_done)
+    _show("maker", sub_bid)
+    _show("trader", sub_hit)
+
+    say("\n5. maker replaces the weather bid: 0.45 -> 0.44, size 20 -> 25 (total, incl. the 3 filled)")
+    maker.replace(bid, price="0.44", qty="25")
+    _settle(maker, bid, lambda o: o.price == 4400)
+    _show("maker", bid)
+
+    say("\n6. maker cancels the weather offer")
+    maker.cancel(ask)
+    _settle(maker, ask, lambda o: o.is_done)
+    _show("maker", ask)
+
+    say("\n7. the exchange rejects an order for a market it does not list")
+    unknown = _settle(trader, trader.new_order("KXNOSUCH-26NOV25", "buy_yes", "0.50", "1", "gtc"),
+                      lambda o: o.is_done)
+    _show("trader", unknown)
+
+    say("\n8. pre-trade risk blocks an order above max_order_qty before it is sent")
+    blocked = trader.new_order(WEATHER, "buy_yes", "0.40", "1000", "gtc")
+    _show("trader", blocked)
+
+    say("\n9. maker mass-cancels everything still resting")
+    resting = [o for o in (bid, sub_bid) if o.is_open]
+    maker.mass_cancel()
+    maker.wait(lambda: all(o.is_done for o in resting), timeout=5.0)
+    for order in resting:
+        _show("maker", order)
+
+    _print_tables(maker, trader)
+
+
+def _print_tables(maker: Engine, trader: Engine) -> None:
+    say("\nFinal orders")
+    say(f"  {'account':<7} {'side':<8} {'ticker':<28} {'qty':>7} {'price':>7} {'filled':>7} {'status':<10} reason")
+    for who, engine in (("maker", maker), ("trader", trader)):
+        for order in engine.orders.values():
+            say(f"  {who:<7} {order.user_side:<8} {order.ticker:<28} {format_qty(order.qty):>7} "
+                f"{format_price_dollars(order.user_price):>7} {format_qty(order.cum_qty):>7} "
+                f"{order.status.value:<10} {order.reject_reason or ''}")
+    say("\nFinal positions (net YES > 0, NO < 0; P&L realized, net of fees)")
+    say(f"  {'account':<7} {'ticker':<28} {'net':>8} {'fees':>9} {'P&L':>9}")
+    for who, engine in (("maker", maker), ("trader", trader)):
+        for pos in engine.positions.nonzero():
+            say(f"  {who:<7} {pos.ticker:<28} {format_qty(pos.net):>8} {format_money(pos.fees):>9} "
+                f"{format_money(pos.pnl):>9}")
