@@ -12,6 +12,8 @@ import os
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
+from types import MappingProxyType
+from typing import Mapping
 
 from fixengine.errors import FixEngineError
 
@@ -125,7 +127,10 @@ class LogonOptions:
     message_retention_hours: int | None = None  # 20200
 
     def tags(self) -> tuple[tuple[int, str], ...]:
-        """The (tag, value) pairs the session layer adds to its Logon, in tag order."""
+        """The (tag, value) pairs the session layer adds to its Logon (toAdmin), in tag order.
+
+        ResetSeqNumFlag(141) is not here: QuickFIX adds it itself when ResetOnLogon=Y.
+        """
         pairs = []
         for name, tag in LOGON_FLAG_TAGS.items():
             value = getattr(self, name)
@@ -169,7 +174,10 @@ class SessionConfig:
         return self.port == AUTO_PORT
 
     def private_key_path(self) -> Path | None:
-        """Where the private key is, or None when `private_key_env` names an unset variable."""
+        """Where the private key is, or None when `private_key_env` names an unset variable.
+
+        A relative path in the env var is taken relative to the current directory (as a shell would).
+        """
         if self.private_key is not None:
             return self.private_key
         value = os.environ.get(self.private_key_env or "", "")
@@ -190,7 +198,7 @@ class SessionConfig:
 @dataclass(frozen=True, slots=True)
 class StorageConfig:
     message_store: str  # "file" or "memory"
-    store_dir: Path
+    store_dir: Path | None  # None only with the memory store
     log_dir: Path | None  # None = no QuickFIX message log
     journal_dir: Path
 
@@ -257,7 +265,7 @@ class EngineConfig:
     market_data_host: str
     tls: TlsConfig
     rest_base_url: str | None  # None = assigned by the local simulator ("auto")
-    sessions: dict[SessionKind, SessionConfig] = field(hash=False)
+    sessions: Mapping[SessionKind, SessionConfig] = field(hash=False)  # read-only mapping
     storage: StorageConfig
     risk: RiskLimits
     rate_limit: RateLimitConfig
@@ -272,9 +280,12 @@ class EngineConfig:
             raise ConfigError(self.source, f"sessions.{kind.value}", "session is not configured") from None
 
     def with_endpoints(
-        self, ports: dict[SessionKind | str, int] | None = None, rest_base_url: str | None = None
+        self,
+        ports: Mapping[SessionKind | str, int] | None = None,
+        rest_base_url: str | None = None,
+        tls: TlsConfig | None = None,
     ) -> EngineConfig:
-        """A copy with simulator-assigned ports / REST URL filled in (local-sim `auto` placeholders)."""
+        """A copy with simulator-assigned ports / REST URL (local-sim `auto`) and optionally TLS filled in."""
         sessions = dict(self.sessions)
         for kind, port in (ports or {}).items():
             kind = SessionKind(kind)
@@ -283,4 +294,11 @@ class EngineConfig:
             if type(port) is not int or not 0 < port < 65536:
                 raise ConfigError(self.source, f"sessions.{kind.value}.port", f"assigned port {port!r} is invalid")
             sessions[kind] = replace(sessions[kind], port=port)
-        return replace(self, sessions=sessions, rest_base_url=rest_base_url or self.rest_base_url)
+        if rest_base_url is not None and not rest_base_url.startswith(("http://", "https://")):
+            raise ConfigError(self.source, "rest_base_url", f"assigned URL {rest_base_url!r} is not http(s)")
+        return replace(
+            self,
+            sessions=MappingProxyType(sessions),
+            rest_base_url=rest_base_url or self.rest_base_url,
+            tls=tls or self.tls,
+        )
