@@ -38,8 +38,9 @@ class RestApiError(RestError):
     """An HTTP error status, with the body's code/message/details."""
 
     def __init__(self, status: int, code: str, message: str, details: str = "",
-                 method: str = "", path: str = "") -> None:
+                 method: str = "", path: str = "", body: object = None) -> None:
         self.status = status
+        self.body = body  # the decoded JSON body, when there was one
         self.code = code
         self.message = message
         self.details = details
@@ -113,4 +114,8 @@ def parse_error_body(body: bytes) -> tuple[str, str, str]:
 
 def api_error(status: int, body: bytes, method: str = "", path: str = "") -> RestApiError:
     code, message, details = parse_error_body(body)
-    return error_class_for(status)(status, code, message, details, method, path)
+    try:
+        decoded = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        decoded = None
+    return error_class_for(status)(status, code, message, details, method, path, decoded)

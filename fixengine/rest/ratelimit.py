@@ -54,6 +54,11 @@ def read_bucket_spec(tier: str) -> BucketSpec:
     return BucketSpec(budget, budget)
 
 
+#: Tolerance for float refill arithmetic: without it a waiter can compute a delay too small
+#: to move the clock (1000.0 + 1e-15 == 1000.0) and spin forever.
+_EPSILON = 1e-9
+
+
 class TokenBucket:
     """A continuously refilling bucket; clock and sleep are injectable for tests."""
 
@@ -91,8 +96,8 @@ class TokenBucket:
         """Take `cost` tokens if available now; never waits."""
         with self._lock:
             self._refill()
-            if self._tokens >= cost:
-                self._tokens -= cost
+            if self._tokens >= cost - _EPSILON:
+                self._tokens = max(0.0, self._tokens - cost)
                 return True
             return False
 
@@ -104,8 +109,8 @@ class TokenBucket:
         while True:
             with self._lock:
                 self._refill()
-                if self._tokens >= cost:
-                    self._tokens -= cost
+                if self._tokens >= cost - _EPSILON:
+                    self._tokens = max(0.0, self._tokens - cost)
                     return waited
                 delay = (cost - self._tokens) / self.refill_per_s
             self._sleep(delay)
