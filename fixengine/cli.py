@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "fixengine.sim.cli",
     "fixengine.rest.cli",
     "fixengine.cert.cli",
+    "fixengine.recon.cli",
 )
 
 
