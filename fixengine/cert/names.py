@@ -10,14 +10,14 @@ from __future__ import annotations
 import functools
 import xml.etree.ElementTree as ET
 
-from fixengine.fix.spec import APP_SPEC, TRANSPORT_SPEC
+from fixengine.fix.spec import FULL_APP_SPEC, TRANSPORT_SPEC
 
 
 @functools.cache
 def _tables() -> tuple[dict[str, int], dict[int, str]]:
     by_name: dict[str, int] = {}
     by_tag: dict[int, str] = {}
-    for path in (TRANSPORT_SPEC, APP_SPEC):
+    for path in (TRANSPORT_SPEC, FULL_APP_SPEC):
         root = ET.parse(path).getroot()
         fields = root.find("fields")
         if fields is None:

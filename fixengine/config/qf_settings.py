@@ -60,11 +60,8 @@ def repo_root() -> Path:
 
 def spec_paths() -> tuple[Path, Path]:
     """(transport, application) data dictionaries: the project's generated Kalshi specs."""
-    try:
-        from fixengine.fix.spec import APP_SPEC, TRANSPORT_SPEC  # written by the spec generator
-    except ImportError:
-        specs = repo_root() / "specs"
-        return specs / "FIXT11.xml", specs / "KalshiFIX50SP2.xml"
+    from fixengine.fix.spec import APP_SPEC, TRANSPORT_SPEC
+
     return Path(TRANSPORT_SPEC), Path(APP_SPEC)
 
 

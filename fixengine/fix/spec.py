@@ -1,8 +1,14 @@
 """Where the Kalshi FIX dictionaries live, and cached QuickFIX views of them.
 
 ``SPEC_DIR`` is the repository's ``specs/`` folder (found relative to this file), or the
-folder named by the environment variable ``FIXENGINE_SPECS``. Both dictionaries are generated
+folder named by the environment variable ``FIXENGINE_SPECS``. All dictionaries are generated
 by ``python -m fixengine.fix.specgen`` and committed; nothing here reads the venv's stock specs.
+
+``APP_SPEC`` is the *runtime* application dictionary (KalshiFIX50SP2-runtime.xml): the full one
+trimmed to the messages Kalshi uses or answers with 35=j 380=3, with identical definitions. Every
+session loads it (QuickFIX parses it and deep-copies it per session, so the full FIX 5.0 SP2
+file made startup slow). ``FULL_APP_SPEC`` (KalshiFIX50SP2.xml) is the complete dictionary, for
+tools that want every standard name and for checks that the trim lost nothing.
 
 QuickFIX 1.16's ``DataDictionary.validate`` checks enum values, formats and NumInGroup counts
 of top-level fields only; inside repeating groups it checks just the required fields (an unknown
@@ -10,8 +16,10 @@ tag ends a group and is then rejected at the top level). ``validate_message`` ad
 format pass over every field and a count check at every nesting level, so a wrong enum deep in a
 group (PartyRole, CollateralAmountType, MDEntryType, ...) or a short nested group is caught too.
 
-API: ``transport_dictionary()`` / ``app_dictionary()`` (cached ``quickfix.DataDictionary``),
-``parse_message(raw)``, ``validate_message(raw)`` and ``recompute_length_and_checksum(raw)``.
+API: ``transport_dictionary()`` / ``app_dictionary()`` / ``full_app_dictionary()`` (cached
+``quickfix.DataDictionary``), ``parse_message(raw, full=False)``, ``validate_message(raw,
+full=False)`` (``full=True`` uses the full application dictionary) and
+``recompute_length_and_checksum(raw)``.
 """
 
 from __future__ import annotations
@@ -27,7 +35,8 @@ from fixengine.errors import UserInputError
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SPEC_DIR = Path(os.environ.get("FIXENGINE_SPECS") or REPO_ROOT / "specs")
 TRANSPORT_SPEC = SPEC_DIR / "FIXT11.xml"
-APP_SPEC = SPEC_DIR / "KalshiFIX50SP2.xml"
+APP_SPEC = SPEC_DIR / "KalshiFIX50SP2-runtime.xml"
+FULL_APP_SPEC = SPEC_DIR / "KalshiFIX50SP2.xml"
 CUSTOM_SPEC = SPEC_DIR / "kalshi-custom.yaml"
 
 SOH = "\x01"
@@ -48,10 +57,23 @@ def transport_dictionary():
 
 @functools.cache
 def app_dictionary():
-    """The FIX 5.0 SP2 + Kalshi application dictionary as a cached ``quickfix.DataDictionary``."""
+    """The runtime FIX 5.0 SP2 + Kalshi application dictionary (APP_SPEC), cached."""
     import quickfix
 
     return quickfix.DataDictionary(str(APP_SPEC))
+
+
+@functools.cache
+def full_app_dictionary():
+    """The full FIX 5.0 SP2 + Kalshi application dictionary (FULL_APP_SPEC), cached."""
+    import quickfix
+
+    return quickfix.DataDictionary(str(FULL_APP_SPEC))
+
+
+def _app(full: bool):
+    """(application dictionary, its file) for the runtime or the full variant."""
+    return (full_app_dictionary(), FULL_APP_SPEC) if full else (app_dictionary(), APP_SPEC)
 
 
 @functools.cache
@@ -100,35 +122,37 @@ def split_fields(raw: str) -> list[tuple[int, str]]:
     return pairs
 
 
-def parse_message(raw: str | bytes):
-    """Parse with both dictionaries (groups resolved); checks BodyLength/CheckSum only."""
+def parse_message(raw: str | bytes, full: bool = False):
+    """Parse with the transport and an application dictionary (groups resolved); checks
+    BodyLength/CheckSum only."""
     import quickfix
 
     text = raw.decode("latin-1") if isinstance(raw, bytes) else raw
     try:
-        return quickfix.Message(text, transport_dictionary(), app_dictionary(), True)
+        return quickfix.Message(text, transport_dictionary(), _app(full)[0], True)
     except quickfix.FIXException as exc:
         raise FixSpecError(f"unparseable FIX message: {exc}") from exc
 
 
-def validate_message(raw: str | bytes):
+def validate_message(raw: str | bytes, full: bool = False):
     """Parse and fully validate one message the way a QuickFIX session with
     UseDataDictionary=Y would, plus enum/format checks inside repeating groups.
+    ``full=True`` validates against FULL_APP_SPEC instead of the runtime APP_SPEC.
     Returns the parsed ``quickfix.Message``; raises FixSpecError naming the problem."""
     import quickfix
 
     text = raw.decode("latin-1") if isinstance(raw, bytes) else raw
-    message = parse_message(text)
+    message = parse_message(text, full)
     msgtype = message.getHeader().getField(35)
     transport = transport_dictionary()
-    app = transport if msgtype in ADMIN_MSGTYPES else app_dictionary()
+    app, app_path = (transport, TRANSPORT_SPEC) if msgtype in ADMIN_MSGTYPES else _app(full)
     try:
         quickfix.DataDictionary.validate(message, transport, app)
     except quickfix.FIXException as exc:
         raise FixSpecError(f"35={msgtype} rejected by the dictionary: {type(exc).__name__}: {exc}") from exc
     pairs = split_fields(text)
-    check_field_values(pairs, transport, app)
-    app_types = field_types(str(TRANSPORT_SPEC if app is transport else APP_SPEC))
+    check_field_values(pairs, transport, app, app_path)
+    app_types = field_types(str(app_path))
     count_tags = {tag for tag, _ in pairs if app_types.get(tag) == "NUMINGROUP"}
     check_group_counts(message, count_tags)
     return message
@@ -147,9 +171,9 @@ def check_group_counts(fieldmap, count_tags: set[int]) -> None:
             check_group_counts(fieldmap.getGroupRef(index, tag), count_tags)
 
 
-def check_field_values(pairs: list[tuple[int, str]], transport, app) -> None:
-    """Enum and format check of every field, wherever it sits (header, body, any group)."""
-    app_path = TRANSPORT_SPEC if app is transport else APP_SPEC
+def check_field_values(pairs: list[tuple[int, str]], transport, app, app_path: Path) -> None:
+    """Enum and format check of every field, wherever it sits (header, body, any group);
+    `app_path` is the file `app` was loaded from (the binding cannot report field types)."""
     for tag, value in pairs:
         in_transport = transport.isHeaderField(tag) or transport.isTrailerField(tag)
         dd, path = (transport, TRANSPORT_SPEC) if in_transport else (app, app_path)

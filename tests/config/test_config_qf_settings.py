@@ -59,7 +59,7 @@ def test_initiator_defaults(cfg, tmp_path):
     assert d["DefaultApplVerID"] == "9"
     assert d["UseDataDictionary"] == "Y"
     assert d["TransportDataDictionary"] == str(transport) and transport.name == "FIXT11.xml"
-    assert d["AppDataDictionary"] == str(app) and app.name == "KalshiFIX50SP2.xml"
+    assert d["AppDataDictionary"] == str(app) and app.name == "KalshiFIX50SP2-runtime.xml"
     assert (d["StartTime"], d["EndTime"], d["NonStopSession"]) == ("00:00:00", "00:00:00", "Y")
     assert d["SocketNodelay"] == "Y"
     assert d["TimestampPrecision"] == "3"

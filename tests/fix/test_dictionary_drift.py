@@ -1,6 +1,9 @@
 """specs/kalshi-custom.yaml, the generated XML dictionaries and the generator agree.
 
 * The XML on disk is byte-for-byte what `python -m fixengine.fix.specgen` produces now.
+* The runtime dictionary (spec.APP_SPEC) is a subset of the full one (spec.FULL_APP_SPEC) whose
+  every kept field, component and message is identical to the full definition, holds every
+  message Kalshi documents or answers with 380=3, and drops nothing those messages reference.
 * Every YAML entry is in the XML with the same name, type, enum values and placements
   (message, enclosing groups, required flag), checked by code independent of the generator.
 * Conversely every Kalshi tag and custom message in the XML is listed in the YAML, and each
@@ -71,7 +74,7 @@ def custom() -> dict:
 
 @pytest.fixture(scope="module")
 def models() -> dict[str, Model]:
-    return {"transport": Model(load_root(spec.TRANSPORT_SPEC)), "app": Model(load_root(spec.APP_SPEC))}
+    return {"transport": Model(load_root(spec.TRANSPORT_SPEC)), "app": Model(load_root(spec.FULL_APP_SPEC))}
 
 
 def kind_of(msgtype: str) -> str:
@@ -177,7 +180,8 @@ def stock() -> dict[str, Model]:
 def test_xml_on_disk_is_what_specgen_generates(custom):
     texts = specgen.build(custom, specgen.stock_dir())
     assert texts["transport"] == spec.TRANSPORT_SPEC.read_text(encoding="utf-8")
-    assert texts["app"] == spec.APP_SPEC.read_text(encoding="utf-8")
+    assert texts["app"] == spec.FULL_APP_SPEC.read_text(encoding="utf-8")
+    assert texts["runtime"] == spec.APP_SPEC.read_text(encoding="utf-8")
 
 
 def test_specgen_check_mode_reports_up_to_date():
@@ -185,9 +189,11 @@ def test_specgen_check_mode_reports_up_to_date():
 
 
 def test_generated_files_carry_the_provenance_header():
-    for path in (spec.TRANSPORT_SPEC, spec.APP_SPEC):
+    for path in (spec.TRANSPORT_SPEC, spec.FULL_APP_SPEC, spec.APP_SPEC):
         head = path.read_text(encoding="utf-8")[:400]
         assert "stock" in head and "specs/kalshi-custom.yaml" in head and "specgen" in head
+    runtime_head = spec.APP_SPEC.read_text(encoding="utf-8").split("-->")[0]
+    assert "RUNTIME" in runtime_head and "380=3" in runtime_head and "deep-copies" in runtime_head
 
 
 def test_every_yaml_entry_is_in_the_xml(custom, models):
@@ -252,7 +258,148 @@ def test_spec_dir_env_override(tmp_path):
     code = "from fixengine.fix import spec; print(spec.SPEC_DIR, spec.APP_SPEC.name, spec.TRANSPORT_SPEC.name)"
     env = {**os.environ, "FIXENGINE_SPECS": str(tmp_path)}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert out.stdout.split() == [str(tmp_path), "KalshiFIX50SP2.xml", "FIXT11.xml"]
+    assert out.stdout.split() == [str(tmp_path), "KalshiFIX50SP2-runtime.xml", "FIXT11.xml"]
     env.pop("FIXENGINE_SPECS")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert Path(out.stdout.split()[0]) == Path(spec.__file__).resolve().parents[2] / "specs"
+
+
+# ----------------------------------------------------------------------------- runtime dictionary
+
+# Written from the fact sheets, independently of the YAML's `runtime` section.
+DOCUMENTED_STANDARD = {"D", "F", "G", "q", "8", "9", "r", "j", "R", "b", "S", "AI", "Z", "AG",
+                       "V", "W", "X", "Y", "e", "f"}
+# part2 6.2: standard messages Kalshi does not support and answers with 35=j 380=3.
+ANSWERED_380_3 = {"AP", "AN", "y", "x", "d", "c", "AE", "AD", "BE", "BF", "H", "AF", "BB", "E", "a"}
+
+
+@pytest.fixture(scope="module")
+def runtime_root() -> ET.Element:
+    return load_root(spec.APP_SPEC)
+
+
+@pytest.fixture(scope="module")
+def full_root() -> ET.Element:
+    return load_root(spec.FULL_APP_SPEC)
+
+
+def by_key(root: ET.Element, section: str, key: str) -> dict[str, ET.Element]:
+    return {node.get(key): node for node in root.find(section)}
+
+
+def same(a: ET.Element, b: ET.Element) -> bool:
+    return ET.tostring(a) == ET.tostring(b)
+
+
+def runtime_subset_problems(runtime: ET.Element, full: ET.Element) -> list[str]:
+    """Everything in `runtime` exists in `full` with an identical definition, in the same order."""
+    problems = []
+    for section, key in (("fields", "number"), ("components", "name"), ("messages", "msgtype")):
+        full_nodes = by_key(full, section, key)
+        kept = [node.get(key) for node in runtime.find(section)]
+        kept_set = set(kept)
+        if kept != [k for k in full_nodes if k in kept_set]:
+            problems.append(f"{section}: runtime order differs from the full dictionary")
+        for node in runtime.find(section):
+            original = full_nodes.get(node.get(key))
+            if original is None or not same(node, original):
+                problems.append(f"{section} {node.get(key)} differs from the full dictionary")
+    for section in ("header", "trailer"):
+        if not same(runtime.find(section), full.find(section)):
+            problems.append(f"{section} differs from the full dictionary")
+    if runtime.attrib != full.attrib:
+        problems.append("root attributes differ")
+    return problems
+
+
+def dangling_references(root: ET.Element) -> list[str]:
+    """Component, group or field names used in a layout but not defined in `root`."""
+    components = set(by_key(root, "components", "name"))
+    fields = {node.get("name") for node in root.find("fields")}
+    problems = []
+    for node in root.iter():
+        if node.get("required") is None:
+            continue  # a definition (section entry), not a reference
+        if node.tag == "component" and node.get("name") not in components:
+            problems.append(f"component {node.get('name')}")
+        if node.tag in ("group", "field") and node.get("name") not in fields:
+            problems.append(f"{node.tag} {node.get('name')}")
+    return problems
+
+
+def test_runtime_is_an_identical_subset_of_the_full_dictionary(runtime_root, full_root):
+    assert runtime_subset_problems(runtime_root, full_root) == []
+    assert dangling_references(runtime_root) == []
+
+
+def test_runtime_subset_check_is_not_vacuous(runtime_root, full_root):
+    changed_enum = copy.deepcopy(runtime_root)
+    field = next(n for n in changed_enum.find("fields") if n.get("number") == "59")
+    field.remove(field.find("value"))
+    assert runtime_subset_problems(changed_enum, full_root)
+    relaxed = copy.deepcopy(runtime_root)
+    message = next(n for n in relaxed.find("messages") if n.get("msgtype") == "8")
+    next(n for n in message if n.get("required") == "Y").set("required", "N")
+    assert runtime_subset_problems(relaxed, full_root)
+    dropped = copy.deepcopy(runtime_root)
+    fields = dropped.find("fields")
+    fields.remove(next(n for n in fields if n.get("name") == "ClOrdID"))
+    assert dangling_references(dropped) and not runtime_subset_problems(dropped, full_root)
+
+
+def test_runtime_keeps_exactly_the_messages_kalshi_uses(custom, runtime_root, full_root):
+    custom_msgtypes = {str(m["msgtype"]) for m in custom["messages"]}
+    admin = {n.get("msgtype") for n in full_root.find("messages") if n.get("msgcat") == "admin"}
+    expected = admin | custom_msgtypes | DOCUMENTED_STANDARD | ANSWERED_380_3
+    assert set(by_key(runtime_root, "messages", "msgtype")) == expected
+    assert len(by_key(full_root, "messages", "msgtype")) > 3 * len(expected)  # the trim is real
+
+
+def test_runtime_keeps_only_what_its_messages_reference(runtime_root, full_root):
+    """The closure rebuilt independently: no unreferenced component or field is kept."""
+    components = by_key(full_root, "components", "name")
+    used_components, used_fields, pending = set(), set(), list(runtime_root.find("messages"))
+    while pending:
+        for node in pending.pop():
+            if node.tag == "component" and node.get("name") not in used_components:
+                used_components.add(node.get("name"))
+                pending.append(components[node.get("name")])
+            elif node.tag in ("field", "group"):
+                used_fields.add(node.get("name"))
+                if node.tag == "group":
+                    pending.append(node)
+    assert set(by_key(runtime_root, "components", "name")) == used_components
+    assert {n.get("name") for n in runtime_root.find("fields")} == used_fields
+
+
+def test_every_yaml_app_field_is_in_the_runtime_dictionary(custom, runtime_root, full_root):
+    runtime_fields = by_key(runtime_root, "fields", "number")
+    full_fields = by_key(full_root, "fields", "number")
+    for entry in custom["fields"] + custom["standard_fields"]:
+        if "app" in entry["dictionaries"]:
+            number = str(entry["number"])
+            assert number in runtime_fields, entry["name"]
+            assert same(runtime_fields[number], full_fields[number])
+
+
+def test_runtime_yaml_lists_use_stock_names(custom, full_root):
+    messages = by_key(full_root, "messages", "msgtype")
+    runtime = custom["runtime"]
+    for item in runtime["documented_messages"] + runtime["unsupported_messages"]:
+        assert messages[str(item["msgtype"])].get("name") == item["name"], item
+    assert {str(m["msgtype"]) for m in runtime["unsupported_messages"]} == ANSWERED_380_3
+
+
+def test_specgen_refuses_an_unknown_runtime_message(custom):
+    broken = copy.deepcopy(custom)
+    broken["runtime"]["documented_messages"].append({"msgtype": "ZZ", "name": "Nope", "source": "x"})
+    with pytest.raises(specgen.SpecGenError, match="ZZ"):
+        specgen.build(broken, specgen.stock_dir())
+
+
+def test_quickfix_loads_the_runtime_dictionary_with_unsupported_types():
+    runtime, full = spec.app_dictionary(), spec.full_app_dictionary()
+    for msgtype in DOCUMENTED_STANDARD | ANSWERED_380_3:
+        assert runtime.isMsgType(msgtype), msgtype
+    assert not runtime.isMsgType("6") and full.isMsgType("6")  # IOI: not Kalshi, trimmed
+    assert runtime.isField(21030) and full.isField(21030)

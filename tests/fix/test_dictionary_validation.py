@@ -95,20 +95,50 @@ REJECTED = {
 }
 
 
+BOTH = pytest.mark.parametrize("full", [False, True], ids=["runtime", "full"])
+
+
+@BOTH
 @pytest.mark.parametrize("name", ACCEPTED)
-def test_kalshi_shapes_are_accepted(name):
+def test_kalshi_shapes_are_accepted(name, full):
     msgtype, body = ACCEPTED[name]
     make = wire if msgtype in ("A", "D", "F", "UOG", "R") else server
-    spec.validate_message(make(msgtype, body))
+    spec.validate_message(make(msgtype, body), full=full)
 
 
+@BOTH
 @pytest.mark.parametrize("name", REJECTED)
-def test_invalid_messages_are_rejected(name):
+def test_invalid_messages_are_rejected(name, full):
     msgtype, body, mentioned = REJECTED[name]
     with pytest.raises(spec.FixSpecError) as caught:
-        spec.validate_message(wire(msgtype, body))
+        spec.validate_message(wire(msgtype, body), full=full)
     assert mentioned in str(caught.value)
     assert isinstance(caught.value, UserInputError)
+
+
+# Standard messages Kalshi answers with 35=j 380=3 (part2 6.2): they must pass the runtime
+# dictionary, so QuickFIX hands them to the application instead of rejecting an invalid MsgType.
+UNSUPPORTED_BUT_VALID = {
+    "OrderStatusRequest": ("H", "11=b4f1|55=KXHIGHNY-26AUG21-B85.5|54=1|"),
+    "OrderMassStatusRequest": ("AF", "584=m1|585=7|"),
+    "SecurityListRequest": ("x", "320=s1|559=4|"),
+    "RequestForPositions": ("AN", "710=p1|724=0|715=20260820|60=20260820-14:31:10.001|"),
+}
+
+
+@BOTH
+@pytest.mark.parametrize("name", UNSUPPORTED_BUT_VALID)
+def test_unsupported_kalshi_types_pass_the_dictionary(name, full):
+    msgtype, body = UNSUPPORTED_BUT_VALID[name]
+    assert spec.validate_message(wire(msgtype, body), full=full).getHeader().getField(35) == msgtype
+
+
+def test_non_kalshi_type_is_trimmed_from_the_runtime_dictionary():
+    """IOI (35=6) is neither used nor listed as answered by Kalshi: only the full file has it."""
+    ioi = wire("6", "23=i1|28=N|55=X|54=1|27=S|")
+    spec.validate_message(ioi, full=True)
+    with pytest.raises(spec.FixSpecError, match="35=6 .*InvalidMessageType"):
+        spec.validate_message(ioi)
 
 
 def test_bad_checksum_is_rejected():

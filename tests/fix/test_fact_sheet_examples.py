@@ -2,7 +2,9 @@
 
 The examples are copied into test_fact_sheet_examples.txt so the suite runs on machines without
 the shared fact sheets; when the sheets are present the copy must equal them exactly (a new
-example cannot be missed). Validation = QuickFIX parse with both dictionaries +
+example cannot be missed). Every example is validated twice: against the runtime application
+dictionary the sessions load (spec.APP_SPEC) and against the full one (spec.FULL_APP_SPEC).
+Validation = QuickFIX parse with the transport + application dictionary +
 DataDictionary.validate (required fields, enums and formats at the top level, group membership
 and counts) + fixengine.fix.spec's value/count pass inside repeating groups.
 """
@@ -97,12 +99,13 @@ def test_placeholder_count_is_fixed():
     assert sum(bool(PLACEHOLDER.search(m)) for _, m in EXAMPLES) == EXPECTED_PLACEHOLDERS
 
 
+@pytest.mark.parametrize("full", [False, True], ids=["runtime", "full"])
 @pytest.mark.parametrize("example", EXAMPLES, ids=example_id)
-def test_example_validates(example):
+def test_example_validates(example, full):
     sheet, message = example
     if message in SKIPPED:
         pytest.skip(SKIPPED[message])
-    parsed = spec.validate_message(prepare(message))
+    parsed = spec.validate_message(prepare(message), full=full)
     # The parsed message must keep every field: a field QuickFIX could not place would have
     # been rejected above, so the re-serialised body has the same tag multiset.
     original = sorted(tag for tag, _ in spec.split_fields(prepare(message)))
