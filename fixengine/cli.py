@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "fixengine.rest.cli",
     "fixengine.cert.cli",
     "fixengine.recon.cli",
+    "fixengine.engine.cli",
 )
 
 

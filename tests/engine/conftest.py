@@ -1,0 +1,43 @@
+"""Fixtures for end-to-end engine tests: a simulator on ephemeral loopback ports, throw-away keys."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from fixengine.auth import generate_private_key, private_key_pem, public_key_pem
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "session"))
+sys.path.insert(0, str(Path(__file__).parent))
+import engine_helpers  # noqa: E402
+from engine_helpers import KEY_NAMES, sim_mapping  # noqa: E402
+
+
+
+@pytest.fixture(scope="session")
+def keyring(tmp_path_factory):
+    """name -> (key_id, private PEM path, public PEM path)."""
+    folder = tmp_path_factory.mktemp("engkeys")
+    ring = {}
+    for name in KEY_NAMES:
+        key = generate_private_key()
+        priv, pub = folder / f"{name}.key.pem", folder / f"{name}.pub.pem"
+        priv.write_bytes(private_key_pem(key))
+        pub.write_text(public_key_pem(key))
+        ring[name] = (str(uuid.uuid4()), priv, pub)
+    return ring
+
+
+@pytest.fixture(scope="session")
+def sim(keyring):
+    """One simulator for the whole run: QuickFIX keeps a process-wide session registry, and a stopped
+    simulator's sessions stay registered, so a second one could not serve the same keys."""
+    from fixengine.sim.config import sim_config_from_mapping
+    from fixengine.sim.server import Simulator
+
+    with Simulator(sim_config_from_mapping(sim_mapping(keyring)), admin_port=None, tick_s=0.1) as simulator:
+        engine_helpers.current_sim = simulator
+        yield simulator
