@@ -20,6 +20,8 @@ from fixengine.config.types import TlsConfig
 from fixengine.engine.engine import Engine
 from fixengine.engine.orders import Order
 from fixengine.pricing import format_money, format_price_dollars, format_qty
+from fixengine.rest.cache import ReferenceCache
+from fixengine.rest.client import KalshiRestClient
 from fixengine.sim.config import load_sim_config
 from fixengine.sim.provision import provision_keys
 from fixengine.sim.server import Simulator
@@ -53,8 +55,11 @@ def run(args: argparse.Namespace) -> int:
         with Simulator(sim_config, admin_port=None) as sim:
             ports = ", ".join(f"{kind} {port}" for kind, port in sorted(sim.ports.items()))
             say(f"simulator listening on 127.0.0.1: {ports}")
-            maker = _engine(MAKER_CONFIG, sim, work / "maker")
-            trader = _engine(TRADER_CONFIG, sim, work / "trader")
+            grids = _reference_data(sim)
+            # Kalshi's REST no longer reports a per-market fractional flag; the simulator's config does.
+            fractional = {m.ticker: m.fractional for m in sim.config.markets}
+            maker = _engine(MAKER_CONFIG, sim, work / "maker", grids, fractional)
+            trader = _engine(TRADER_CONFIG, sim, work / "trader", grids, fractional)
             try:
                 _session(maker, trader)
             finally:
@@ -66,20 +71,33 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reference_data(sim: Simulator) -> dict:
+    """Markets and tick grids through the simulator's REST face, as against Kalshi."""
+    with KalshiRestClient(sim.rest.url, tier=None) as client:
+        cache = ReferenceCache(client)
+        try:
+            grids = cache.preload(status=None)
+        finally:
+            cache.close()
+    structures = ", ".join(sorted({str(g.num_levels) for g in grids.values()}))
+    say(f"REST      {sim.rest.url}: {len(grids)} markets with tick grids (levels per grid: {structures})")
+    return grids
+
+
 def _common_dir(paths) -> str:
     folders = {str(Path(p).parent) for p in paths}
     return folders.pop() if len(folders) == 1 else ", ".join(sorted(folders))
 
 
-def _engine(config_path: Path, sim: Simulator, journal_dir: Path) -> Engine:
+def _engine(config_path: Path, sim: Simulator, journal_dir: Path, grids, fractional) -> Engine:
     cfg = load_config(config_path)
     ports = {kind: port for kind, port in sim.ports.items() if kind in {k.value for k in cfg.sessions}}
     journal_dir.mkdir(parents=True, exist_ok=True)
     # The simulator terminates TLS with a certificate it generated at start: trust exactly that one.
     tls = TlsConfig(enabled=True, ca_file=sim.tls_cert) if sim.tls_cert is not None else None
     engine = Engine.from_config(cfg, ports=ports, tls=tls, journal_path=journal_dir / "journal.sqlite")
-    for market in sim.config.markets:
-        engine.set_tick_grid(market.ticker, market.grid, fractional=market.fractional)
+    for ticker, grid in grids.items():
+        engine.set_tick_grid(ticker, grid, fractional=fractional.get(ticker))
     engine.connect()
     say(f"logon     {config_path.name}: {engine.session_cfg.api_key_id} on Kalshi{engine.kind.value} "
         f"({'dollars' if engine.use_dollars else 'cents'})")

@@ -78,6 +78,8 @@ def _run(args: argparse.Namespace) -> int:
             print(f"Kalshi{kind}: {sim.config.listen_host}:{port}" + (" (TLS)" if sim.tls_cert else ""))
         if sim.tls_cert:
             print(f"server certificate: {sim.tls_cert}")
+        if sim.rest is not None:
+            print(f"REST: {sim.rest.url}")
         print(f"admin API: http://127.0.0.1:{sim.admin_port}", flush=True)
         try:
             while not stop.wait(0.5):

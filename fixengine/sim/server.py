@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 
 class Simulator:
     def __init__(self, config: SimConfig, clock: Callable[[], datetime] | None = None,
-                 options: GatewayOptions | None = None, admin_port: int | None = 0, tick_s: float = 0.25) -> None:
+                 options: GatewayOptions | None = None, admin_port: int | None = 0, tick_s: float = 0.25,
+                 rest: bool = True) -> None:
         self.config = config
         self.clock = clock or system_clock
         self.exchange = Exchange.from_config(config, clock=self.clock)
@@ -38,6 +39,8 @@ class Simulator:
         self.admin_port: int | None = None
         self.tick_s = tick_s
         self.ports: dict[str, int] = {}
+        self.rest_enabled = rest
+        self.rest = None  # the REST face's handle (.url, .port) once started
         self._admin = None
         self._stop = threading.Event()
         self._timer: threading.Thread | None = None
@@ -62,6 +65,11 @@ class Simulator:
     def _start(self) -> None:
         self.gateway.start()
         self.ports = {kind.value: port for kind, port in self.gateway.ports.items()}
+        if self.rest_enabled:
+            from fixengine.sim.rest import start_rest_server
+
+            # Same Exchange object as the FIX gateway: REST reads what FIX trades.
+            self.rest = start_rest_server(self.exchange, self.config, host=self.config.listen_host, port=0)
         if self.admin_port_requested is not None:
             from fixengine.sim.admin import AdminServer
 
@@ -82,6 +90,9 @@ class Simulator:
             self._timer.join(timeout=5)
         if self._admin is not None:
             self._admin.stop()
+        if self.rest is not None:
+            self.rest.stop()
+            self.rest = None
         self.gateway.stop()
 
     def __enter__(self) -> Simulator:
