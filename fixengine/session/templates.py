@@ -24,6 +24,8 @@ EXEC_INST_POST_ONLY = "6"
 EXEC_INST_REDUCE_ONLY = "E"
 ORD_TYPE_LIMIT = "2"
 MASS_CANCEL_ALL = "6"
+#: Distinct NewOrderSingle shapes (everything but the ClOrdID) kept prebuilt; cleared when full.
+NOS_SHAPES_KEPT = 4096
 
 
 @dataclass(slots=True)
@@ -70,6 +72,7 @@ class OrderTemplates:
         self._mass_base = _message("q")
         self._mass_base.setField(T.MASS_CANCEL_REQUEST_TYPE, MASS_CANCEL_ALL)
         self._nos_by_market: dict[tuple[str, str], fix.Message] = {}
+        self._nos_by_shape: dict[tuple, fix.Message] = {}
 
     def _market_template(self, symbol: str, side: str) -> fix.Message:
         key = (symbol, side)
@@ -85,8 +88,23 @@ class OrderTemplates:
         return format_price(price, self.use_dollars)
 
     def new_order(self, o: OrderFields) -> fix.Message:
-        msg = fix.Message(self._market_template(o.symbol, o.side))
+        """Copy of a prebuilt message holding everything but the ClOrdID: strategies repeat the
+        same few (market, side, price, size, flags) shapes, and each setField avoided saves ~1 us
+        on the send path. The cache is bounded; a miss builds the shape once."""
+        shape = (o.symbol, o.side, o.price, o.qty, o.tif, o.expire_time, o.post_only, o.reduce_only, o.stp,
+                 o.max_cost, o.subaccount, o.order_group, o.cancel_on_pause, o.ex_destination)
+        template = self._nos_by_shape.get(shape)
+        if template is None:
+            if len(self._nos_by_shape) >= NOS_SHAPES_KEPT:
+                self._nos_by_shape.clear()
+            template = self._nos_by_shape[shape] = self._build_new_order(o)
+        msg = fix.Message(template)
         _set(msg, T.CL_ORD_ID, o.cl_ord_id)
+        return msg
+
+    def _build_new_order(self, o: OrderFields) -> fix.Message:
+        """A NewOrderSingle with every field of `o` but the ClOrdID."""
+        msg = fix.Message(self._market_template(o.symbol, o.side))
         _set(msg, T.ORDER_QTY, format_qty(o.qty))
         _set(msg, T.PRICE, format_price(o.price, self.use_dollars))
         _set(msg, T.TIME_IN_FORCE, o.tif)
