@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from fixengine.book import Book
 from fixengine.config import load_config
 from fixengine.config.types import EngineConfig, SessionKind
 from fixengine.engine import journal as J
@@ -118,7 +119,10 @@ class Engine:
         self._last_mass_cancel = 0.0
         path = journal_path or default_journal_path(cfg, self.kind)
         self.journal = J.Journal(path, journal_sync)
-        self.recovery: RecoveryReport = replay(self.journal, self.tracker)
+        # The numba book holds the full order / position / P&L picture (fills and settlements);
+        # it is only touched under self._lock (its kernels release the GIL).
+        self.book = Book()
+        self.recovery: RecoveryReport = replay(self.journal, self.tracker, self.book)
         self._pending_risk_events.clear()  # replayed history is not news
         if self.recovery.records:
             log.warning("recovered from journal %s:\n%s", path, self.recovery)
@@ -176,6 +180,8 @@ class Engine:
     def set_tick_grid(self, ticker: str, grid: TickGrid, fractional: bool | None = None) -> None:
         """Register a market's price grid (e.g. from the REST cache) so orders are checked before sending."""
         self.tick_grids[ticker] = grid
+        with self._lock:
+            self.book.add_market(ticker, grid)
         if fractional is not None:
             self.fractional[ticker] = fractional
 
@@ -437,6 +443,7 @@ class Engine:
             if (report.exec_id, report.cl_ord_id) in self.tracker.seen:
                 return
             events = self.tracker.apply_report(report)
+            self.book.apply_exec_report(report)
             if self._pending_risk_events:
                 events += self._pending_risk_events
                 self._pending_risk_events = []
@@ -449,6 +456,14 @@ class Engine:
             self.journal.cancel_reject(reject)
             events = self.tracker.apply_cancel_reject(reject)
         self._deliver(events)
+
+    def on_settlement_report(self, report) -> None:
+        """A MarketSettlementReport page (KalshiPT, or RT with 20127=Y): journal it, close the
+        book's positions at the settlement value, and tell the strategy."""
+        with self._lock:
+            self.journal.settlement(report)
+            self.book.apply_settlement(report)
+        self._deliver([Event(EventKind.SETTLEMENT, None, report, f"{report.symbol} settled {report.result}")])
 
     def on_mass_cancel_report(self, report) -> None:
         with self._lock:

@@ -27,6 +27,7 @@ class EventKind(str, Enum):
     UNKNOWN_REPORT = "unknown_report"  # a report for no order we know (another session, or lost intent)
     SESSION = "session"  # logon / logout / logon refused / session reject: see `text`
     RISK = "risk"  # kill switch engaged / daily loss limit reached
+    SETTLEMENT = "settlement"  # a MarketSettlementReport page (35=UMS): positions closed at the result
 
 
 @dataclass(slots=True)

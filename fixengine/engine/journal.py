@@ -8,6 +8,7 @@ engine state can be rebuilt by replaying them through the same state machine (re
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import time
@@ -15,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from fixengine.errors import FixEngineError
-from fixengine.model import ExecReport, ExecType, OrdStatus, Side, TimeInForce
+from fixengine.model import ExecReport, ExecType, OrdStatus, SettlementParty, SettlementReport, Side, TimeInForce
 from fixengine.session.records import BusinessReject, CancelReject, MassCancelReport
 
 # Record kinds
@@ -31,6 +32,7 @@ EXEC_REPORT_WIRE = "er_wire"  # an ExecutionReport as received: "D"/"C" (dollar/
 CANCEL_REJECT = "cxl_rej"
 BUSINESS_REJECT = "bmr"
 MASS_CANCEL_REPORT = "mass_report"
+SETTLEMENT = "settlement"  # a MarketSettlementReport page (35=UMS), as a JSON object
 
 # One encoder for all records: json.dumps(separators=...) builds a new JSONEncoder on every call.
 _encode = json.JSONEncoder(separators=(",", ":")).encode
@@ -110,6 +112,9 @@ class Journal:
     def mass_cancel_report(self, r: MassCancelReport) -> None:
         self.append(MASS_CANCEL_REPORT, r.cl_ord_id, [getattr(r, f) for f in MCR_FIELDS])
 
+    def settlement(self, r: SettlementReport) -> None:
+        self.append(SETTLEMENT, r.report_id, dataclasses.asdict(r))
+
     # ------------------------------------------------------------------ meta
     def get_meta(self, name: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
@@ -128,6 +133,11 @@ class Journal:
         if kind is None:
             return self._db.execute("SELECT COUNT(*) FROM journal").fetchone()[0]
         return self._db.execute("SELECT COUNT(*) FROM journal WHERE kind = ?", (kind,)).fetchone()[0]
+
+
+def decode_settlement(data: dict) -> SettlementReport:
+    parties = [SettlementParty(**p) for p in data.get("parties", ())]
+    return SettlementReport(**{**data, "parties": parties})
 
 
 def decode_exec_report(values: list) -> ExecReport:

@@ -48,17 +48,19 @@ class RecoveryReport:
     orders: int = 0
     open_orders: int = 0
     fills: int = 0
+    settlements: int = 0
     unaccounted: list[Unaccounted] = field(default_factory=list)
 
     def __str__(self) -> str:
         lines = [f"journal: {self.records} records, {self.orders} orders ({self.open_orders} open), "
-                 f"{self.fills} fills"]
+                 f"{self.fills} fills, {self.settlements} settlement reports"]
         lines += [f"  UNACCOUNTED {u.kind} {u.cl_ord_id}: {u.detail}" for u in self.unaccounted]
         return "\n".join(lines)
 
 
-def replay(journal: J.Journal, tracker: OrderTracker) -> RecoveryReport:
-    """Apply every journal record to `tracker` (whose fill listeners rebuild positions)."""
+def replay(journal: J.Journal, tracker: OrderTracker, book=None) -> RecoveryReport:
+    """Apply every journal record to `tracker` (whose fill listeners rebuild positions) and, when
+    given, to the numba `book` (orders, positions, settlements)."""
     report = RecoveryReport()
     for _seq, kind, _key, data in journal.records():
         report.records += 1
@@ -75,10 +77,15 @@ def replay(journal: J.Journal, tracker: OrderTracker) -> RecoveryReport:
             order = tracker.orders.get(data[0])
             if order is not None:
                 tracker.add_request(order, PendingRequest(*data[1:]))
-        elif kind == J.EXEC_REPORT:
-            tracker.apply_report(J.decode_exec_report(data))
-        elif kind == J.EXEC_REPORT_WIRE:
-            tracker.apply_report(J.decode_wire_exec_report(data))
+        elif kind in (J.EXEC_REPORT, J.EXEC_REPORT_WIRE):
+            er = J.decode_exec_report(data) if kind == J.EXEC_REPORT else J.decode_wire_exec_report(data)
+            tracker.apply_report(er)
+            if book is not None:
+                book.apply_exec_report(er)
+        elif kind == J.SETTLEMENT:
+            report.settlements += 1
+            if book is not None:
+                book.apply_settlement(J.decode_settlement(data))
         elif kind == J.CANCEL_REJECT:
             tracker.apply_cancel_reject(J.decode_cancel_reject(data))
         elif kind == J.BUSINESS_REJECT:

@@ -187,6 +187,8 @@ class KalshiSessionApp(GuardedApplication):
                 self.handler.on_business_reject(parse.parse_business_reject(message, state.name))
             elif msg_type == "r":
                 self.handler.on_mass_cancel_report(parse.parse_mass_cancel_report(message, state.name))
+            elif msg_type == "UMS":
+                self.handler.on_settlement_report(parse.parse_settlement_report_text(message.toString(), state.name))
             else:
                 log.info("%s: ignoring inbound 35=%s", state.name, msg_type)
         except parse.MessageParseError as exc:

@@ -17,9 +17,9 @@ import quickfix as fix
 
 from fixengine.errors import FixEngineError
 from fixengine.fix import tags as T
-from fixengine.model import ExecReport, ExecType, OrdStatus, Side, TimeInForce
+from fixengine.model import ExecReport, ExecType, OrdStatus, SettlementParty, SettlementReport, Side, TimeInForce
 from fixengine.pricing.errors import PricingError
-from fixengine.pricing.units import parse_money, parse_price, parse_qty
+from fixengine.pricing.units import parse_money, parse_price, parse_price_cents_lenient, parse_qty
 from fixengine.session.records import BusinessReject, CancelReject, MassCancelReport, SessionReject
 
 _EXEC_TYPES = {e.value: e for e in ExecType}
@@ -228,4 +228,68 @@ def parse_session_reject(msg: fix.Message, session: str | None = None) -> Sessio
         reason=_opt_int(msg, T.SESSION_REJECT_REASON),
         text=_opt(msg, T.TEXT),
         session=session,
+    )
+
+
+def parse_settlement_report_text(raw: str, session: str | None = None) -> SettlementReport:
+    """MarketSettlementReport (35=UMS) from its wire text (part 2 §4.2).
+
+    Walked in wire order because the party group (20108) nests two groups of its own
+    (1703 collateral changes, 136 fees): 20109 opens a party entry and the fields after it
+    belong to that entry until the next 20109 or a top-level field.
+    """
+    mt = "UMS"
+    top: dict[str, str] = {}
+    parties: list[SettlementParty] = []
+    party: dict[str, str] | None = None
+
+    def close_party() -> None:
+        if party is not None:
+            parties.append(SettlementParty(
+                party_id=party.get("20109", ""),
+                long_qty=parse_qty(party.get("704", "0")),
+                short_qty=parse_qty(party.get("705", "0")),
+                payout=_money(party.get("payout", "0")),
+                fee=_money(party.get("137", "0")),
+            ))
+
+    last_amount: str | None = None
+    for field in raw.split("\x01"):
+        tag, _, value = field.partition("=")
+        if tag == "20109":
+            try:
+                close_party()
+            except PricingError as exc:
+                raise MessageParseError(mt, 20108, None, f"party entry: {exc}") from None
+            party = {"20109": value}
+        elif party is not None and tag in ("20110", "704", "705", "137"):
+            party[tag] = value
+        elif party is not None and tag == "1704":
+            last_amount = value
+        elif party is not None and tag == "1705":
+            # settlement money moves as PAYOUT; a BALANCE entry, if any, is not the payout
+            if value == "PAYOUT" and last_amount is not None:
+                party["payout"] = last_amount
+        else:
+            top[tag] = value
+    try:
+        close_party()
+    except PricingError as exc:
+        raise MessageParseError(mt, 20108, None, f"party entry: {exc}") from None
+    for tag in ("20105", "55", "20107", "730"):
+        if not top.get(tag):
+            raise MessageParseError(mt, int(tag), top.get(tag), "required field missing")
+    try:
+        price = parse_price_cents_lenient(top["730"])
+    except PricingError as exc:
+        raise MessageParseError(mt, 730, top["730"], str(exc)) from None
+    return SettlementReport(
+        report_id=top["20105"],
+        symbol=top["55"],
+        clearing_date=top.get("715", ""),
+        result=top["20107"],
+        settlement_price_cents_x100=price,
+        last_fragment=top.get("893", "Y") != "N",
+        total_reports=int(top["20106"]) if top.get("20106", "").isdigit() else None,
+        parties=parties,
     )
