@@ -442,8 +442,9 @@ class Engine:
         with self._lock:
             if (report.exec_id, report.cl_ord_id) in self.tracker.seen:
                 return
-            events = self.tracker.apply_report(report)
+            # book first: when the order handle changes and the event goes out, the book agrees
             self.book.apply_exec_report(report)
+            events = self.tracker.apply_report(report)
             if self._pending_risk_events:
                 events += self._pending_risk_events
                 self._pending_risk_events = []
