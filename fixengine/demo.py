@@ -175,9 +175,15 @@ def _print_tables(maker: Engine, trader: Engine) -> None:
             say(f"  {who:<7} {order.user_side:<8} {order.ticker:<28} {format_qty(order.qty):>7} "
                 f"{format_price_dollars(order.user_price):>7} {format_qty(order.cum_qty):>7} "
                 f"{order.status.value:<10} {order.reject_reason or ''}")
-    say("\nFinal positions (net YES > 0, NO < 0; P&L realized, net of fees)")
-    say(f"  {'account':<7} {'ticker':<28} {'net':>8} {'fees':>9} {'P&L':>9}")
+    say("\nFinal positions from the numba book (YES/NO held, cost basis, realized P&L before fees, fees)")
+    say(f"  {'account':<7} {'ticker':<28} {'YES':>7} {'NO':>7} {'exposure':>9} {'realized':>9} {'fees':>8}")
     for who, engine in (("maker", maker), ("trader", trader)):
-        for pos in engine.positions.nonzero():
-            say(f"  {who:<7} {pos.ticker:<28} {format_qty(pos.net):>8} {format_money(pos.fees):>9} "
-                f"{format_money(pos.pnl):>9}")
+        for ticker in engine.book.markets():
+            pos = engine.book.positions.position(ticker)
+            if not (pos.yes_qty or pos.no_qty or pos.realized_pnl or pos.fees):
+                continue
+            say(f"  {who:<7} {ticker:<28} {format_qty(pos.yes_qty):>7} {format_qty(pos.no_qty):>7} "
+                f"{format_money(pos.exposure):>9} {format_money(pos.realized_pnl):>9} {format_money(pos.fees):>8}")
+        total = engine.book.positions.account_totals()
+        say(f"  {who:<7} {'(account total)':<28} {'':>7} {'':>7} {format_money(total.exposure):>9} "
+            f"{format_money(total.realized_pnl):>9} {format_money(total.fees):>8}")
