@@ -24,7 +24,7 @@ from fixengine.book.layout import (
 )
 from fixengine.book.orders import OrderBookMixin
 from fixengine.book.snapshot import SnapshotMixin
-from fixengine.book.views import PositionView, Walk, implied_probability_of, mid_of
+from fixengine.book.views import PositionView, TopOfBookMixin, Walk
 from fixengine.errors import UserInputError
 from fixengine.model import TimeInForce
 
@@ -125,7 +125,7 @@ class Book(SnapshotMixin, BookBase):
         return {int(c): self._pos_row(int(c)) for c in cells}
 
 
-class DepthBook:
+class DepthBook(TopOfBookMixin):
     """Published depth per market: YES bids and NO bids (Kalshi publishes bids only).
 
     Prices are each side's own price, as REST and WebSocket books give them: a NO
@@ -188,30 +188,6 @@ class DepthBook:
     def top(self, ticker: str) -> tuple[int, int, int, int]:
         """(YES bid, its size, YES ask, its size) in YES prices; -1 / 0 for an empty side."""
         return kd.depth_top(self._mkt, self._levels, self._ids.get(ticker, -1))
-
-    def best_bid(self, ticker: str, side: str = "yes") -> tuple[int, int] | None:
-        """Best bid on `side` in that side's price, with its size."""
-        bid, bid_qty, ask, ask_qty = self.top(ticker)
-        if side == "yes":
-            return (bid, bid_qty) if bid >= 0 else None
-        return (10_000 - ask, ask_qty) if ask >= 0 else None
-
-    def best_ask(self, ticker: str, side: str = "yes") -> tuple[int, int] | None:
-        """Best ask on `side` in that side's price: the YES ask is 1 - best NO bid."""
-        bid, bid_qty, ask, ask_qty = self.top(ticker)
-        if side == "yes":
-            return (ask, ask_qty) if ask >= 0 else None
-        return (10_000 - bid, bid_qty) if bid >= 0 else None
-
-    def spread(self, ticker: str) -> int | None:
-        bid, _, ask, _ = self.top(ticker)
-        return ask - bid if bid >= 0 and ask >= 0 else None
-
-    def mid(self, ticker: str):
-        return mid_of(self.top(ticker))
-
-    def implied_probability(self, ticker: str):
-        return implied_probability_of(self.top(ticker))
 
     def size_at(self, ticker: str, side: str, price: int) -> int:
         return kd.depth_size_at(self._mkt, self._levels, self._ids.get(ticker, -1), _SIDES.get(side, -1), price)

@@ -21,7 +21,7 @@ from fixengine.book.layout import (
 )
 from fixengine.book.orders import OrderBookMixin
 from fixengine.book.snapshot import SnapshotMixin
-from fixengine.book.views import PositionView, Walk, implied_probability_of, mid_of
+from fixengine.book.views import PositionView, TopOfBookMixin, Walk
 from fixengine.model import TimeInForce
 
 _SIDES = SIDE_NAMES
@@ -330,7 +330,7 @@ class ReferenceBook(SnapshotMixin, BookBase):
         return {cell: tuple(row) for cell, row in sorted(self._pos.items()) if any(row)}
 
 
-class ReferenceDepthBook:
+class ReferenceDepthBook(TopOfBookMixin):
     def __init__(self, book: ReferenceBook) -> None:
         self._book = book
 
@@ -388,28 +388,6 @@ class ReferenceDepthBook:
 
     def top(self, ticker: str) -> tuple[int, int, int, int]:
         return self._book._top(self._m(ticker))
-
-    def best_bid(self, ticker: str, side: str = "yes"):
-        bid, bid_qty, ask, ask_qty = self.top(ticker)
-        if side == "yes":
-            return (bid, bid_qty) if bid >= 0 else None
-        return (ONE_DOLLAR - ask, ask_qty) if ask >= 0 else None
-
-    def best_ask(self, ticker: str, side: str = "yes"):
-        bid, bid_qty, ask, ask_qty = self.top(ticker)
-        if side == "yes":
-            return (ask, ask_qty) if ask >= 0 else None
-        return (ONE_DOLLAR - bid, bid_qty) if bid >= 0 else None
-
-    def spread(self, ticker: str) -> int | None:
-        bid, _, ask, _ = self.top(ticker)
-        return ask - bid if bid >= 0 and ask >= 0 else None
-
-    def mid(self, ticker: str):
-        return mid_of(self.top(ticker))
-
-    def implied_probability(self, ticker: str):
-        return implied_probability_of(self.top(ticker))
 
     def size_at(self, ticker: str, side: str, price: int) -> int:
         mk = self._book._market(self._m(ticker))

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
+from fixengine.book.layout import ONE_DOLLAR
 from fixengine.model import OrdStatus, Side, TimeInForce
-
-ONE_DOLLAR = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,3 +89,34 @@ def implied_probability_of(top: tuple[int, int, int, int]) -> Decimal | None:
     if bid >= 0 or ask >= 0:
         return Decimal(max(bid, ask)) / ONE_DOLLAR
     return None
+
+
+class TopOfBookMixin:
+    """Best bid / ask, spread, mid and implied probability, all derived from ``top(ticker)``.
+
+    Both depth books (numba and reference) share these; they differ only in how ``top`` is found.
+    """
+
+    def best_bid(self, ticker: str, side: str = "yes") -> tuple[int, int] | None:
+        """Best bid on `side` in that side's price, with its size."""
+        bid, bid_qty, ask, ask_qty = self.top(ticker)
+        if side == "yes":
+            return (bid, bid_qty) if bid >= 0 else None
+        return (ONE_DOLLAR - ask, ask_qty) if ask >= 0 else None
+
+    def best_ask(self, ticker: str, side: str = "yes") -> tuple[int, int] | None:
+        """Best ask on `side` in that side's price: the YES ask is 1 - best NO bid."""
+        bid, bid_qty, ask, ask_qty = self.top(ticker)
+        if side == "yes":
+            return (ask, ask_qty) if ask >= 0 else None
+        return (ONE_DOLLAR - bid, bid_qty) if bid >= 0 else None
+
+    def spread(self, ticker: str) -> int | None:
+        bid, _, ask, _ = self.top(ticker)
+        return ask - bid if bid >= 0 and ask >= 0 else None
+
+    def mid(self, ticker: str) -> Decimal | None:
+        return mid_of(self.top(ticker))
+
+    def implied_probability(self, ticker: str) -> Decimal | None:
+        return implied_probability_of(self.top(ticker))

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fixengine.config.types import (
+    API_KEY_ID_PATTERN,
     AUTO_PORT,
     DEFAULT_PORT,
     DEFAULT_TARGET_COMP_ID,
@@ -50,15 +51,11 @@ from fixengine.config.yaml_reader import (
     read_yaml,
 )
 
-try:  # the pricing package re-exports its parsers; fall back to the module that defines them
-    from fixengine.pricing import parse_money, parse_price_dollars, parse_qty
-except ImportError:  # pragma: no cover - depends on the pricing package's __init__
-    from fixengine.pricing.units import parse_money, parse_price_dollars, parse_qty
+from fixengine.pricing import parse_money, parse_price_dollars, parse_qty
 
 AUTO = "auto"
 DEFAULT_HEARTBEAT_S = 30
 
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _HOSTNAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*$")
 _COMP_ID = re.compile(r"^[!-~]{1,64}$")  # printable ASCII, no spaces; SOH or '=' would break the wire
@@ -289,7 +286,7 @@ def _as_comp_id(value: Any) -> str:
 
 def _as_uuid(value: Any) -> str:
     text = as_str(value)
-    if not _UUID.match(text):
+    if not API_KEY_ID_PATTERN.match(text):
         raise ValueError(f"must be an API key id (a UUID like 0f8fad5b-d9cb-469f-a165-70867728950e), got {text!r}")
     return text
 

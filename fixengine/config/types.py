@@ -9,6 +9,7 @@ price in $0.0001, money in $0.000001.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
@@ -16,6 +17,10 @@ from types import MappingProxyType
 from typing import Mapping
 
 from fixengine.errors import FixEngineError
+
+
+#: A Kalshi API key id (KeyId / the YAML `key_id`): a UUID in 8-4-4-4-12 hex form.
+API_KEY_ID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
 class ConfigError(FixEngineError):

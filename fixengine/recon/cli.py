@@ -16,7 +16,7 @@ from fixengine.recon.eod import write_eod
 from fixengine.recon.output import EXIT_BREAKS, EXIT_CLEAN, exit_code, summary_table, write_csv, write_json
 from fixengine.recon.reconcile import ReconResult, reconcile
 from fixengine.recon.repair import book_from_journal, repair
-from fixengine.recon.sources import JournalView, ReportSet, RestView, read_reports_jsonl
+from fixengine.recon.sources import JournalView, ReportSet, RestView, iter_jsonl_lines, read_reports_jsonl
 from fixengine.recon.store import ReconStore
 
 EPILOG = """\
@@ -148,19 +148,12 @@ def _rest_client(args: argparse.Namespace):
 
 def read_settlements_jsonl(paths) -> list[SettlementReport]:
     out: list[SettlementReport] = []
-    for path in paths:
+    for path, n, line in iter_jsonl_lines(paths, "settlements"):
         try:
-            lines = Path(path).read_text("utf-8").splitlines()
-        except OSError as exc:
-            raise UserInputError(f"cannot read settlements file {path}: {exc}") from exc
-        for n, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-                parties = [SettlementParty(**p) for p in data.pop("parties", [])]
-                out.append(SettlementReport(**data, parties=parties))
-            except (json.JSONDecodeError, TypeError, AttributeError) as exc:
-                raise UserInputError(f"{path}:{n}: not a settlement report: {exc}") from exc
+            data = json.loads(line)
+            parties = [SettlementParty(**p) for p in data.pop("parties", [])]
+            out.append(SettlementReport(**data, parties=parties))
+        except (json.JSONDecodeError, TypeError, AttributeError) as exc:
+            raise UserInputError(f"{path}:{n}: not a settlement report: {exc}") from exc
     return out
 

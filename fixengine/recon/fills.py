@@ -16,10 +16,11 @@ import gc
 import json
 import re
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import attrgetter, itemgetter
+from typing import Any
 
 import numpy as np
 
@@ -103,17 +104,8 @@ class FillSet:
             if not trades:
                 return cls.empty(source)
             cols = list(zip(*map(_REPORT_COLUMNS, trades)))
-            exec_ids = cols[0]
-            first = dict(zip(reversed(exec_ids), range(len(exec_ids) - 1, -1, -1)))  # ExecID -> first row
-            duplicates = len(exec_ids) - len(first)
-            conflicts: list[tuple[ExecReport, ExecReport]] = []
-            if duplicates:
-                keep = sorted(first.values())
-                kept = set(keep)
-                for i, e in enumerate(exec_ids):
-                    if i not in kept and fill_economics(trades[first[e]]) != fill_economics(trades[i]):
-                        conflicts.append((trades[first[e]], trades[i]))
-                cols = [[c[i] for i in keep] for c in cols]
+            cols, keep, duplicates, conflicts = _first_copies(cols, trades, fill_economics)
+            if keep is not None:
                 trades = [trades[i] for i in keep]
             out = cls._from_report_columns(source, cols, trades)
         out.duplicates, out.conflicts = duplicates, conflicts
@@ -130,17 +122,7 @@ class FillSet:
             if not trades:
                 return cls.empty(source)
             cols = list(zip(*map(_DICT_COLUMNS, trades)))
-            exec_ids = cols[0]
-            first = dict(zip(reversed(exec_ids), range(len(exec_ids) - 1, -1, -1)))
-            duplicates = len(exec_ids) - len(first)
-            conflicts: list[tuple] = []
-            if duplicates:
-                keep = sorted(first.values())
-                kept = set(keep)
-                for i, e in enumerate(exec_ids):
-                    if i not in kept and _DICT_ECONOMICS(trades[first[e]]) != _DICT_ECONOMICS(trades[i]):
-                        conflicts.append((trades[first[e]], trades[i]))
-                cols = [[c[i] for i in keep] for c in cols]
+            cols, _, duplicates, conflicts = _first_copies(cols, trades, _DICT_ECONOMICS)
             out = cls._from_report_columns(source, cols, None)
         out.duplicates, out.conflicts = duplicates, conflicts
         return out
@@ -167,6 +149,28 @@ class FillSet:
             "side": [1 if f.book_side == "bid" else 2 for f in rows], "price": [f.yes_price for f in rows],
             "qty": [f.count for f in rows], "fee": [f.fee_cost for f in rows],
             "time": [f.created_time.isoformat() if f.created_time else None for f in rows]}, None)
+
+
+def _first_copies(cols: list, trades: list,
+                  economics: Callable[[Any], tuple]) -> tuple[list, list[int] | None, int, list]:
+    """De-duplicate trade rows on ExecID (cols[0]); the first copy wins.
+
+    Returns (cols of the kept rows, kept row numbers or None when nothing was dropped, number of
+    copies dropped, (first, later) pairs of copies whose `economics` disagree). Only the rows of
+    duplicated ExecIDs are looked at in Python.
+    """
+    exec_ids = cols[0]
+    first = dict(zip(reversed(exec_ids), range(len(exec_ids) - 1, -1, -1)))  # ExecID -> first row
+    duplicates = len(exec_ids) - len(first)
+    conflicts: list[tuple] = []
+    if not duplicates:
+        return cols, None, 0, conflicts
+    keep = sorted(first.values())
+    kept = set(keep)
+    for i, e in enumerate(exec_ids):
+        if i not in kept and economics(trades[first[e]]) != economics(trades[i]):
+            conflicts.append((trades[first[e]], trades[i]))
+    return [[c[i] for i in keep] for c in cols], keep, duplicates, conflicts
 
 
 def _px(r: ExecReport) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -228,27 +228,33 @@ def report_from_dict(data: dict) -> ExecReport:
     return r
 
 
-def read_reports_jsonl(paths: Iterable[str | Path]) -> list[ExecReport]:
-    """ExecReports written one JSON object a line (field names of fixengine.model.ExecReport)."""
-    out: list[ExecReport] = []
+def iter_jsonl_lines(paths: Iterable[str | Path], what: str) -> Iterator[tuple[str | Path, int, str]]:
+    """(path, line number, line) for every non-blank line; an unreadable file is a UserInputError
+    naming it as a `what` file (e.g. "reports", "settlements")."""
     for path in paths:
         try:
             lines = Path(path).read_text("utf-8").splitlines()
         except OSError as exc:
-            raise UserInputError(f"cannot read reports file {path}: {exc}") from exc
+            raise UserInputError(f"cannot read {what} file {path}: {exc}") from exc
         for n, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise UserInputError(f"{path}:{n}: not JSON: {exc}") from exc
-            if not isinstance(data, dict):
-                raise UserInputError(f"{path}:{n}: expected a JSON object")
-            try:
-                out.append(report_from_dict(data))
-            except UserInputError as exc:
-                raise UserInputError(f"{path}:{n}: {exc}") from exc
+            if line.strip():
+                yield path, n, line
+
+
+def read_reports_jsonl(paths: Iterable[str | Path]) -> list[ExecReport]:
+    """ExecReports written one JSON object a line (field names of fixengine.model.ExecReport)."""
+    out: list[ExecReport] = []
+    for path, n, line in iter_jsonl_lines(paths, "reports"):
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise UserInputError(f"{path}:{n}: not JSON: {exc}") from exc
+        if not isinstance(data, dict):
+            raise UserInputError(f"{path}:{n}: expected a JSON object")
+        try:
+            out.append(report_from_dict(data))
+        except UserInputError as exc:
+            raise UserInputError(f"{path}:{n}: {exc}") from exc
     return out
 
 

@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from fixengine.pricing import TickGrid
 from fixengine.rest.client import KalshiRestClient
@@ -66,6 +67,19 @@ class ReferenceCache:
         limit = self.ttl_s if max_age is None else max_age
         return self._clock() - fetched_at < limit
 
+    def _row(self, table: str, key_column: str, key: str) -> tuple[str, float] | None:
+        """(body, fetched_at) of one cached object; table and column are literals of this class."""
+        with self._lock:
+            return self._db.execute(f"SELECT body, fetched_at FROM {table} WHERE {key_column} = ?",
+                                    (key,)).fetchone()
+
+    def _fresh_body(self, table: str, key_column: str, key: str, max_age: float | None) -> Any | None:
+        """The decoded JSON body of a cached object still within its age limit, else None."""
+        row = self._row(table, key_column, key)
+        if row is not None and self._fresh(row[1], max_age):
+            return loads_exact(row[0])
+        return None
+
     # ------------------------------------------------------------------ markets
 
     def _store_markets(self, markets: Iterable[Market]) -> int:
@@ -101,19 +115,11 @@ class ReferenceCache:
         self._store_markets([market])
         return market
 
-    def _cached_market(self, ticker: str) -> tuple[Market, float] | None:
-        with self._lock:
-            row = self._db.execute("SELECT body, fetched_at FROM markets WHERE ticker = ?",
-                                   (ticker,)).fetchone()
-        if row is None:
-            return None
-        return _market_from_body(row[0]), row[1]
-
     def market(self, ticker: str, max_age: float | None = None) -> Market:
         """The market from cache when fresh (TTL or `max_age` seconds), else from REST."""
-        cached = self._cached_market(ticker)
-        if cached is not None and self._fresh(cached[1], max_age):
-            return cached[0]
+        body = self._fresh_body("markets", "ticker", ticker, max_age)
+        if body is not None:
+            return Market.from_json(body)
         return self.refresh_market(ticker)
 
     def markets(self, *, series_ticker: str | None = None, event_ticker: str | None = None,
@@ -137,8 +143,8 @@ class ReferenceCache:
         if entry is not None and self._fresh(entry[0], max_age):
             return entry[1]
         market = self.market(ticker, max_age)
-        cached = self._cached_market(ticker)
-        fetched_at = cached[1] if cached else self._clock()
+        row = self._row("markets", "ticker", ticker)
+        fetched_at = row[1] if row else self._clock()
         grid = market.tick_grid()
         self._grids[ticker] = (fetched_at, grid)
         return grid
@@ -157,11 +163,9 @@ class ReferenceCache:
     # ------------------------------------------------------------------ events / series
 
     def event(self, event_ticker: str, max_age: float | None = None) -> Event:
-        with self._lock:
-            row = self._db.execute("SELECT body, fetched_at FROM events WHERE event_ticker = ?",
-                                   (event_ticker,)).fetchone()
-        if row is not None and self._fresh(row[1], max_age):
-            return Event.from_json(loads_exact(row[0]))
+        body = self._fresh_body("events", "event_ticker", event_ticker, max_age)
+        if body is not None:
+            return Event.from_json(body)
         self.fetches += 1
         event = self.client.event(event_ticker)
         body = dict(event.raw)
@@ -175,11 +179,9 @@ class ReferenceCache:
         return Event.from_json(body)
 
     def series(self, series_ticker: str, max_age: float | None = None) -> Series:
-        with self._lock:
-            row = self._db.execute("SELECT body, fetched_at FROM series WHERE ticker = ?",
-                                   (series_ticker,)).fetchone()
-        if row is not None and self._fresh(row[1], max_age):
-            return Series.from_json(loads_exact(row[0]))
+        body = self._fresh_body("series", "ticker", series_ticker, max_age)
+        if body is not None:
+            return Series.from_json(body)
         self.fetches += 1
         series = self.client.series(series_ticker)
         with self._lock:

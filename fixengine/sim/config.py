@@ -1,6 +1,6 @@
 """Typed, validated configuration of the Kalshi exchange simulator (`config/simulator.yaml`).
 
-Every mistake is a `SimConfigError` (a FixEngineError) naming the file, the dotted key
+Every mistake is a `SimConfigError` (a ConfigError) naming the file, the dotted key
 path and the line, e.g. ``config/simulator.yaml:41: users[0].keys[1].key_id: must be ...``.
 
 Public-key files may not exist when the config is checked (tests and the demo generate
@@ -11,7 +11,6 @@ Markets come inline (`markets:` list) or from a YAML/JSON file (`markets_file:`)
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -20,7 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from fixengine.config.types import DEFAULT_TARGET_COMP_ID, RateTier, SessionKind
+from fixengine.config.types import API_KEY_ID_PATTERN, DEFAULT_TARGET_COMP_ID, ConfigError, RateTier, SessionKind
 from fixengine.config.yaml_reader import (
     DecimalText,
     LineDict,
@@ -46,19 +45,10 @@ FEE_TYPES = ("quadratic", "quadratic_with_maker_fees", "quadratic_with_combo_mak
 MAX_SUBACCOUNT = 63
 SHARDS = (0, 1, 2, 3)
 
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
-
-class SimConfigError(FixEngineError):
-    """A simulator configuration that cannot be used; the message names file, key path and problem."""
-
-    def __init__(self, file: str, key_path: str, problem: str, line: int | None = None) -> None:
-        self.file = file
-        self.key_path = key_path
-        self.problem = problem
-        self.line = line
-        where = f"{file}:{line}" if line else file
-        super().__init__(f"{where}: {key_path}: {problem}" if key_path else f"{where}: {problem}")
+class SimConfigError(ConfigError):
+    """A simulator configuration that cannot be used; the message names file, key path and problem
+    exactly as the engine's ConfigError does (same fields, same text)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -428,7 +418,7 @@ def _int_range(low: int, high: int):
 
 def _as_uuid(value: Any) -> str:
     text = as_str(value)
-    if not _UUID.match(text):
+    if not API_KEY_ID_PATTERN.match(text):
         raise ValueError(f"must be an API key id (a UUID), got {text!r}")
     return str(uuid.UUID(text))
 

@@ -4,7 +4,7 @@ import os
 
 import pytest
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from fixengine.auth import (
     KeyLoadError,
@@ -19,16 +19,6 @@ from fixengine.auth import (
     verify_logon,
 )
 from fixengine.errors import FixEngineError
-
-
-@pytest.fixture(scope="module")
-def rsa_key():
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-@pytest.fixture(scope="module")
-def ed_key():
-    return ed25519.Ed25519PrivateKey.generate()
 
 
 def pem(key, fmt, password=None):

@@ -4,7 +4,7 @@ import base64
 
 import pytest
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import padding
 
 from fixengine.auth import (
     HEADER_KEY,
@@ -49,16 +49,6 @@ XN3eX814XBOQWma/7vntSw0o9Gu2DkVMkUwR5XGfa4DSaYEXAiEmcyuHl46CLRKw
 wwIDAQAB
 -----END PUBLIC KEY-----
 """
-
-
-@pytest.fixture(scope="module")
-def rsa_key():
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-@pytest.fixture(scope="module")
-def ed_key():
-    return ed25519.Ed25519PrivateKey.generate()
 
 
 def test_prehash_matches_fact_sheet_vector():

@@ -38,6 +38,14 @@ BASE: dict[str, Any] = {
     "reconnect": {"initial_delay_s": 1, "max_delay_s": 30, "multiplier": 2},
 }
 
+#: The changes that turn BASE into a local-simulator config on loopback (tests add their TLS choice).
+LOCAL_SIM: dict[str, Any] = {
+    "environment": "local-sim",
+    "host": "127.0.0.1",
+    "market_data_host": "127.0.0.1",
+    "rest_base_url": "http://127.0.0.1:9000/trade-api/v2",
+}
+
 
 def set_path(data: dict, dotted: str, value: Any) -> None:
     """Set (or, with value=DELETE, remove) a dotted key in nested dicts."""

@@ -18,7 +18,7 @@ import yaml
 
 from fixengine.config import AcceptorSession, acceptor_settings, build_initiator, load_config, stock_spec_paths
 
-from config_helpers import BASE, NR_KEY, RT_KEY, set_path
+from config_helpers import BASE, LOCAL_SIM, NR_KEY, RT_KEY, set_path
 
 WAIT_S = 15.0
 
@@ -89,10 +89,7 @@ def logons(tmp_path_factory):
     acceptor = fix.SocketAcceptor(server, fix.MemoryStoreFactory(), settings)
     acceptor.start()
     changes = {
-        "environment": "local-sim",
-        "host": "127.0.0.1",
-        "market_data_host": "127.0.0.1",
-        "rest_base_url": "http://127.0.0.1:9000/trade-api/v2",
+        **LOCAL_SIM,
         "tls.enabled": False,
         "sessions.RT": {"api_key_id": RT_KEY, "private_key_env": "RT_KEY", "heartbeat": 12},
         "storage": {"message_store": "memory", "journal_dir": "j"},

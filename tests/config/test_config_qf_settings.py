@@ -23,7 +23,7 @@ from fixengine.config import (
     spec_paths,
 )
 
-from config_helpers import DC_KEY, MD_KEY, NR_KEY, RT_KEY
+from config_helpers import DC_KEY, LOCAL_SIM, MD_KEY, NR_KEY, RT_KEY
 
 REPO = Path(__file__).resolve().parents[2]
 RT = {"api_key_id": RT_KEY, "private_key_env": "RT_KEY", "heartbeat": 15}
@@ -33,10 +33,7 @@ MD = {"api_key_id": MD_KEY, "private_key_env": "MD_KEY"}
 @pytest.fixture
 def plain_cfg(write_config):
     changes = {
-        "environment": "local-sim",
-        "host": "127.0.0.1",
-        "market_data_host": "127.0.0.1",
-        "rest_base_url": "http://127.0.0.1:9000/trade-api/v2",
+        **LOCAL_SIM,
         "tls.enabled": False,
         "storage": {"message_store": "memory", "journal_dir": "j"},
     }
@@ -119,10 +116,7 @@ def test_tls_options(write_config, tmp_path):
 
 def test_plain_memory_store_and_strict_validation(write_config):
     changes = {
-        "environment": "local-sim",
-        "host": "127.0.0.1",
-        "market_data_host": "127.0.0.1",
-        "rest_base_url": "http://127.0.0.1:9000/trade-api/v2",
+        **LOCAL_SIM,
         "tls.enabled": False,
         "storage": {"message_store": "memory", "journal_dir": "j"},
         "quickfix": {"inbound_validation": "strict", "check_comp_id": True},

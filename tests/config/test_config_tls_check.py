@@ -11,7 +11,7 @@ import pytest
 from fixengine.config import TlsCheckError, check_server_certificate, load_config
 from fixengine.config.tls_check import fingerprint
 
-from config_helpers import DELETE, make_certificate
+from config_helpers import DELETE, LOCAL_SIM, make_certificate
 
 
 @pytest.fixture
@@ -54,10 +54,7 @@ def tls_server(tmp_path):
 
 def tls_config(write_config, port, **tls):
     changes = {
-        "environment": "local-sim",
-        "host": "127.0.0.1",
-        "market_data_host": "127.0.0.1",
-        "rest_base_url": "http://127.0.0.1:9000/trade-api/v2",
+        **LOCAL_SIM,
         "sessions.DC": DELETE,
         "tls": {"enabled": True, **tls},
     }
@@ -108,10 +105,7 @@ def test_host_name_mismatch_is_refused(write_config, tmp_path, tls_server):
 
 def test_plain_loopback_has_nothing_to_check(write_config):
     changes = {
-        "environment": "local-sim",
-        "host": "127.0.0.1",
-        "market_data_host": "127.0.0.1",
-        "rest_base_url": "http://127.0.0.1:9000/trade-api/v2",
+        **LOCAL_SIM,
         "tls.enabled": False,
     }
     cfg = load_config(write_config(changes))
@@ -135,10 +129,7 @@ def test_cli_probe_tls(write_config, tmp_path, tls_server, capsys):
     other, _ = make_certificate(tmp_path, "other")
     port = tls_server(cert, key)
     base = {
-        "environment": "local-sim",
-        "host": "127.0.0.1",
-        "market_data_host": "127.0.0.1",
-        "rest_base_url": "http://127.0.0.1:9000/trade-api/v2",
+        **LOCAL_SIM,
         "sessions.DC": DELETE,
         "sessions.NR.port": port,
     }

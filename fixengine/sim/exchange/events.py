@@ -202,8 +202,7 @@ class OrderRejected:
     key_id: str = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "user_id", self.request.user_id)
-        object.__setattr__(self, "key_id", self.request.key_id)
+        _stamp_from_request(self)
 
 
 @dataclass(slots=True, frozen=True)
@@ -222,8 +221,7 @@ class CancelRejected:
     key_id: str = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "user_id", self.request.user_id)
-        object.__setattr__(self, "key_id", self.request.key_id)
+        _stamp_from_request(self)
 
 
 @dataclass(slots=True, frozen=True)
@@ -241,8 +239,7 @@ class MassCancelReport:
     key_id: str = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "user_id", self.request.user_id)
-        object.__setattr__(self, "key_id", self.request.key_id)
+        _stamp_from_request(self)
 
 
 @dataclass(slots=True, frozen=True)
@@ -323,6 +320,12 @@ Event = (
 
 #: Events that go into the per-user execution history (drop copy / REST): valid ExecIDs only.
 HISTORY_EVENTS = (OrderAccepted, OrderFilled, OrderCanceled, OrderReplaced)
+
+
+def _stamp_from_request(event: object) -> None:
+    """Reject / mass-cancel events: user_id and key_id are those of the request answered."""
+    object.__setattr__(event, "user_id", event.request.user_id)  # type: ignore[attr-defined]
+    object.__setattr__(event, "key_id", event.request.key_id)  # type: ignore[attr-defined]
 
 
 def _stamp(event: object, order: OrderView) -> None:

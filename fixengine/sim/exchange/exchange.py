@@ -324,23 +324,19 @@ class Exchange(TradingMixin, OrderGroupMixin, AdminMixin, QueriesMixin, Exchange
 
     def cancel_all_for_key(self, key_id: str, reason: CancelReason = CancelReason.DISCONNECT) -> list:
         """CancelOrdersOnDisconnect: cancel every open order entered with this API key (all shards)."""
-        with self._lock:
-            now, events = self._begin()
-            for order in self._open_orders(lambda o: o.key_id == key_id):
-                self._cancel(order, now, None, reason, None, events)
-            return events
+        return self._cancel_open(lambda o: o.key_id == key_id, reason)
 
     def cancel_all_for_session(self, session_id: str, reason: CancelReason = CancelReason.DISCONNECT) -> list:
-        with self._lock:
-            now, events = self._begin()
-            for order in self._open_orders(lambda o: o.session_id == session_id):
-                self._cancel(order, now, None, reason, None, events)
-            return events
+        return self._cancel_open(lambda o: o.session_id == session_id, reason)
 
     def cancel_all_for_user(self, user_id: str, reason: CancelReason = CancelReason.DISCONNECT) -> list:
+        return self._cancel_open(lambda o: o.user_id == user_id, reason)
+
+    def _cancel_open(self, predicate, reason: CancelReason) -> list:
+        """Cancel every open order matching `predicate` (no Text, no request ClOrdID) in one event batch."""
         with self._lock:
             now, events = self._begin()
-            for order in self._open_orders(lambda o: o.user_id == user_id):
+            for order in self._open_orders(predicate):
                 self._cancel(order, now, None, reason, None, events)
             return events
 
