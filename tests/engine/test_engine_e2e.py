@@ -76,6 +76,7 @@ def test_buy_no_goes_out_as_sell_yes_at_complement(clean):
     lift = maker.new_order(LINEAR, "buy_yes", "0.70", "2", tif="ioc")
     assert trader.wait(lambda: order.is_done)
     assert order.status is OrderStatus.FILLED and order.fills[0].price == 7000
+    assert maker.wait(lambda: lift.is_done)  # the maker's own report may arrive after the trader's
     assert lift.fills[0].price == 7000
 
 
