@@ -14,6 +14,7 @@ from fixengine.auth import PublicKey, verify_logon
 from fixengine.config.types import SessionKind
 from fixengine.sim.gateway import texts
 from fixengine.sim.gateway.limits import LogonGuard, RateLimiter
+from fixengine.sim.gateway.dropcopy import restricted_key_refusal
 from fixengine.sim.gateway.logon import LogonFlags, Refusal, check_body, check_sending_time
 
 
@@ -52,6 +53,8 @@ class LogonAuthority:
         outcome = self._authenticate(key, target, values)
         if outcome is None:
             outcome = check_body(values, kind, key_id, self.default_retention_hours)
+            if not isinstance(outcome, Refusal):
+                outcome = restricted_key_refusal(key.subaccount, outcome) or outcome
         if isinstance(outcome, Refusal):
             if outcome.counts_as_failure:
                 self.guard.record_failure(key_id)

@@ -1,0 +1,44 @@
+"""Fixtures: a simulator serving KalshiNR/RT/DC on ephemeral ports with a manual exchange clock,
+throw-away keys generated at test time, client configs written to tmp dirs."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from fixengine.auth import generate_private_key, private_key_pem, public_key_pem
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "sim" / "gateway"))
+sys.path.insert(0, str(HERE.parent / "session"))
+
+from dc_world import KEY_NAMES, start_sim  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def keyring(tmp_path_factory):
+    """name -> (key_id, private key, public PEM path, private PEM path)."""
+    folder = tmp_path_factory.mktemp("dckeys")
+    ring = {}
+    for name in KEY_NAMES:
+        key = generate_private_key()
+        pub = folder / f"{name}.pub.pem"
+        pub.write_text(public_key_pem(key))
+        priv = folder / f"{name}.key.pem"
+        priv.write_bytes(private_key_pem(key))
+        priv.chmod(0o600)
+        ring[name] = (str(uuid.uuid4()), key, pub, priv)
+    return ring
+
+
+@pytest.fixture
+def sim(keyring):
+    simulator = start_sim(keyring)
+    yield simulator
+    stats = simulator.gateway.stats()
+    simulator.stop()
+    assert stats["callback_errors"] == 0, stats["recent_callback_errors"]
