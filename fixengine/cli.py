@@ -23,6 +23,8 @@ COMMAND_MODULES = (
     "fixengine.cert.cli",
     "fixengine.recon.cli",
     "fixengine.engine.cli",
+    "fixengine.dropcopy.cli",
+    "fixengine.md.cli",
 )
 
 

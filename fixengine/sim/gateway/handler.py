@@ -57,11 +57,14 @@ class OrderHandler:
         self.clock = clock
         self.lock = threading.RLock()
         self.business_rejects = 0
+        self.market_data = None  # KalshiMD publisher (marketdata.py), set by the gateway
 
     # ------------------------------------------------------------------ entry point
     def handle(self, entry: SessionEntry, msg: fix.Message) -> None:
         header = msg.getHeader()
         msg_type = header.getField(35)
+        if entry.kind is SessionKind.MD and msg_type in ("V", "e") and self.market_data is not None:
+            return self.market_data.handle(entry, msg)
         if msg_type not in ORDER_ENTRY or entry.kind not in ORDER_ENTRY_KINDS:
             if entry.listener and msg_type in LISTENER_FORBIDDEN:
                 return self._bmr(entry, msg, BMR_NOT_AUTHORIZED, texts.BMR_LISTENER)

@@ -48,6 +48,8 @@ class Router:
         self.registry = registry
         self.sent = 0
         self.lost = 0
+        # Called with every routed event batch after the reports (KalshiMD publisher).
+        self.observers: list = []
 
     def send(self, entry: SessionEntry, msg: fix.Message) -> None:
         """Deliver now, or into the store of an offline RT session; otherwise the report is lost."""
@@ -80,6 +82,8 @@ class Router:
                 msg = batch.render(index, event, entry)
                 if msg is not None:
                     self.send(entry, msg)
+        for observer in self.observers:
+            observer(events)
 
     def _audience(self, user_id: str, session_id: str) -> list[SessionEntry]:
         owner = self.registry.by_name(session_id)
