@@ -50,10 +50,10 @@ class GatewayOptions:
     failed_logon_window_s: float = 60.0
     mass_cancel_interval_s: float = 1.0  # OrderMassCancelRequest: at most 1 per second
     store_dir: Path | None = None  # FileStore for RT/PT; None = MemoryStore
-    # Session kinds served. NR and RT carry order entry, MD market data; DC/PT/RFQ arrive in later
-    # issues and each served kind costs one QuickFIX session (a data-dictionary copy) per API key
-    # at start-up (MD measured: +0.02 s for 3 keys).
-    kinds: frozenset[SessionKind] = frozenset({SessionKind.NR, SessionKind.RT, SessionKind.MD})
+    # Session kinds served: NR and RT order entry, DC drop-copy replay, MD market data (PT and RFQ
+    # are not built yet). Each served kind costs one QuickFIX session (a data-dictionary copy) per
+    # API key at start-up (MD measured: +0.02 s for 3 keys).
+    kinds: frozenset[SessionKind] = frozenset({SessionKind.NR, SessionKind.RT, SessionKind.DC, SessionKind.MD})
     monotonic: Callable[[], float] = time.monotonic  # rate limits (tests may inject)
     md_max_symbols: int = DEFAULT_MAX_SYMBOLS  # KalshiMD symbols per session (Kalshi's limit UNCONFIRMED)
     dropcopy: DropCopyOptions = DropCopyOptions()  # KalshiDC U1 look-back and rate limit
