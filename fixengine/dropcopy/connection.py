@@ -8,17 +8,15 @@ builds the initiator with it; reconnect, logon signing and stop are FixConnectio
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterable
 from typing import Callable
 
 import quickfix as fix
 
-from fixengine.config import build_initiator, is_loopback, session_ids
-from fixengine.config.types import ConfigError, EngineConfig, SessionKind
+from fixengine.config.types import EngineConfig, SessionKind
 from fixengine.fix import msgtypes as MT
-from fixengine.session.app import KalshiSessionApp, SessionHandler, SessionState
-from fixengine.session.connection import FixConnection, _load_key, default_dictionaries
+from fixengine.session.app import KalshiSessionApp, SessionHandler
+from fixengine.session.connection import FixConnection
 
 #: (msg_type, message) for U2 / U3; runs on QuickFIX's thread inside the guarded callback.
 ResendAnswer = Callable[[str, fix.Message], None]
@@ -42,26 +40,5 @@ class ResendAwareConnection(FixConnection):
 
     def __init__(self, cfg: EngineConfig, handler: SessionHandler, kinds: Iterable[SessionKind],
                  on_answer: ResendAnswer, *, dictionaries: tuple | None = None) -> None:
-        # Mirrors FixConnection.__init__ with a different application class.
-        self.cfg = cfg
-        self.poll_mode = False
-        self._rng = random.Random()
-        self._stopping = False
-        self._started = False
-        self._timers = []
-        chosen = list(kinds)
-        ids = session_ids(cfg, chosen)
-        self.states = {}
-        self.by_kind = {}
-        for kind in chosen:
-            scfg = cfg.session(kind)
-            if not cfg.tls.enabled and not is_loopback(scfg.host):
-                raise ConfigError(cfg.source, f"sessions.{kind.value}.host",
-                                  f"plain TCP to {scfg.host} refused: Kalshi requires TLS (plain only to loopback)")
-            state = SessionState(kind, scfg, _load_key(scfg))
-            self.states[ids[kind]] = state
-            self.by_kind[kind] = state
-        self.app = _ResendAwareApp(self.states, handler, self, on_answer)
-        self.parts = build_initiator(cfg, self.app, chosen, threaded=False,
-                                     dictionaries=dictionaries or default_dictionaries())
-        self.initiator = self.parts.initiator
+        super().__init__(cfg, handler, kinds, dictionaries=dictionaries,
+                         app_factory=lambda states, h, conn: _ResendAwareApp(states, h, conn, on_answer))

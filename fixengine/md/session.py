@@ -24,12 +24,10 @@ import random
 
 import quickfix as fix
 
-from fixengine.config import build_initiator, session_ids
-from fixengine.config.types import ConfigError, EngineConfig, SessionKind
-from fixengine.config import is_loopback
+from fixengine.config.types import EngineConfig, SessionKind
 from fixengine.md.client import MarketDataClient
-from fixengine.session.app import KalshiSessionApp, SessionState
-from fixengine.session.connection import FixConnection, _load_key, default_dictionaries
+from fixengine.session.app import KalshiSessionApp
+from fixengine.session.connection import FixConnection
 
 log = logging.getLogger(__name__)
 
@@ -116,26 +114,11 @@ class MarketDataSession(FixConnection):
 
     def __init__(self, cfg: EngineConfig, client: MarketDataClient, *, poll_mode: bool = False,
                  rng: random.Random | None = None, dictionaries: tuple | None = None) -> None:
-        self.cfg = cfg
-        self.poll_mode = poll_mode
-        self._rng = rng or random.Random()
-        self._stopping = False
-        self._started = False
-        self._timers = []
-        scfg = cfg.session(MD)
-        if not cfg.tls.enabled and not is_loopback(scfg.host):
-            raise ConfigError(cfg.source, "sessions.MD.host",
-                              f"plain TCP to {scfg.host} refused: Kalshi requires TLS (plain only to loopback)")
-        state = SessionState(MD, scfg, _load_key(scfg))
-        self.states = {session_ids(cfg, [MD])[MD]: state}
-        self.by_kind = {MD: state}
         self.events = _Events()
         self.client = client
-        self.app = MarketDataApp(self.states, self.events, self, client)
         client.send = self.send_md
-        self.parts = build_initiator(cfg, self.app, [MD], threaded=False,
-                                     dictionaries=dictionaries or default_dictionaries())
-        self.initiator = self.parts.initiator
+        super().__init__(cfg, self.events, [MD], poll_mode=poll_mode, rng=rng, dictionaries=dictionaries,
+                         app_factory=lambda states, events, conn: MarketDataApp(states, events, conn, client))
 
     def send_md(self, message: fix.Message) -> bool:
         return self.send(MD, message)

@@ -19,7 +19,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import quickfix as fix
 
@@ -57,7 +57,10 @@ def _load_key(session: SessionConfig) -> object:
 
 class FixConnection:
     def __init__(self, cfg: EngineConfig, handler: SessionHandler, kinds: Iterable[SessionKind] | None = None,
-                 *, poll_mode: bool = False, rng: random.Random | None = None, dictionaries: tuple | None = None) -> None:
+                 *, poll_mode: bool = False, rng: random.Random | None = None, dictionaries: tuple | None = None,
+                 app_factory: Callable[..., KalshiSessionApp] | None = None) -> None:
+        """`app_factory(states, handler, connection)` builds the QuickFIX application; session kinds
+        with messages of their own (drop copy, market data) pass a KalshiSessionApp subclass."""
         self.cfg = cfg
         self.poll_mode = poll_mode
         self._rng = rng or random.Random()
@@ -76,7 +79,7 @@ class FixConnection:
             state = SessionState(kind, scfg, _load_key(scfg))
             self.states[ids[kind]] = state
             self.by_kind[kind] = state
-        self.app = KalshiSessionApp(self.states, handler, self)
+        self.app = (app_factory or KalshiSessionApp)(self.states, handler, self)
         self.parts = build_initiator(cfg, self.app, chosen, threaded=False,
                                      dictionaries=dictionaries or default_dictionaries())
         self.initiator = self.parts.initiator
