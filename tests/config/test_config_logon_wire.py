@@ -17,6 +17,7 @@ import quickfix as fix
 import yaml
 
 from fixengine.config import AcceptorSession, acceptor_settings, build_initiator, load_config, stock_spec_paths
+from fixengine.sim.gateway.acceptor import InternalAcceptor
 
 from config_helpers import BASE, LOCAL_SIM, NR_KEY, RT_KEY, set_path
 
@@ -86,7 +87,9 @@ def logons(tmp_path_factory):
         [AcceptorSession(port, "KalshiNR", NR_KEY, "NR"), AcceptorSession(port, "KalshiRT", RT_KEY, "RT")],
         dictionaries=stock_spec_paths(),
     )
-    acceptor = fix.SocketAcceptor(server, fix.MemoryStoreFactory(), settings)
+    # Driven by poll() on our own thread: QuickFIX 1.16's threaded Acceptor::stop() races its engine
+    # thread (use-after-free, seen as segfaults); see fixengine/sim/gateway/acceptor.py.
+    acceptor = InternalAcceptor(fix.SocketAcceptor(server, fix.MemoryStoreFactory(), settings), port, frozenset())
     acceptor.start()
     changes = {
         **LOCAL_SIM,
@@ -109,7 +112,7 @@ def logons(tmp_path_factory):
         assert client.done.wait(WAIT_S)
     finally:
         parts.initiator.stop(True)
-        acceptor.stop(True)
+        acceptor.stop()
     assert server.errors == [] and client.errors == []
     return server.logons
 
