@@ -83,10 +83,11 @@ def test_listen_records_the_account(sim, keyring, tmp_path):
         wait_listening(sim, SessionKind.NR, keyring["listener"][0])
         trade(sim, keyring, "live-1")
 
-    timer = threading.Thread(target=trade_once_listening)
+    timer = threading.Thread(target=trade_once_listening, daemon=True)
     timer.start()
     code, text = run(["dropcopy", "listen", "--logout-timeout", "0.2", "--config", str(path), "--out", str(out), "--seconds", "3"])
-    timer.join()
+    timer.join(timeout=30)
+    assert not timer.is_alive(), "the trade never completed"
     assert code == 0
     got = read_reports_jsonl([out])
     fills = [e.exec_id for e in sim.exchange.history("trader-user") if type(e).__name__ == "OrderFilled"]
