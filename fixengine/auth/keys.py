@@ -196,7 +196,7 @@ def generate_private_key(key_type: str = "rsa", bits: int = RSA_BITS) -> Private
 
 
 def private_key_pem(key: PrivateKey, password: str | bytes | None = None) -> bytes:
-    """PKCS#8 PEM ("BEGIN PRIVATE KEY", or "BEGIN ENCRYPTED PRIVATE KEY" with a password)."""
+    """PKCS#8 PEM: a plain "PRIVATE KEY" block, or an "ENCRYPTED PRIVATE KEY" block with a password."""
     secret = _password_bytes(password)
     encryption = (
         serialization.BestAvailableEncryption(secret) if secret else serialization.NoEncryption()
