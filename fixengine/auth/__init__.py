@@ -18,6 +18,8 @@ from fixengine.auth.keys import (
     private_key_pem,
     public_key_fingerprint,
     public_key_pem,
+    write_key_pair,
+    write_new_file,
 )
 from fixengine.auth.signing import (
     HEADER_KEY,

@@ -22,6 +22,7 @@ from fixengine.auth.keys import (
     private_key_pem,
     public_key_fingerprint,
     public_key_pem,
+    write_new_file,
 )
 from fixengine.errors import FixEngineError
 
@@ -63,20 +64,6 @@ def _password_from_env(var: str | None) -> str | None:
     return value
 
 
-def _write_new_file(path: Path, data: bytes, mode: int) -> None:
-    """Create `path` exclusively with `mode` (fchmod makes the mode exact whatever the umask)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    try:
-        os.fchmod(fd, mode)
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _cmd_generate(args: argparse.Namespace) -> int:
     if not _NAME_RE.fullmatch(args.name):
         raise KeyFileError(f"bad --name {args.name[:80]!r}: use letters, digits, '.', '_' or '-' (max 64)")
@@ -97,13 +84,13 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     key = generate_private_key(args.key_type, args.bits)
     public_text = public_key_pem(key)
     try:
-        _write_new_file(private_path, private_key_pem(key, password), 0o600)
+        write_new_file(private_path, private_key_pem(key, password), 0o600)
     except FileExistsError:
         raise KeyFileError(f"refusing to overwrite existing key file: {private_path}") from None
     except OSError as exc:
         raise KeyFileError(f"cannot write {private_path}: {exc.strerror}") from None
     try:
-        _write_new_file(public_path, public_text.encode("ascii"), 0o644)
+        write_new_file(public_path, public_text.encode("ascii"), 0o644)
     except OSError as exc:
         # Lost a race for the public file: remove the private key we just created
         # (ours, created exclusively) so that no half pair is left behind.

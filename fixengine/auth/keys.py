@@ -225,3 +225,31 @@ def key_type_name(key: PublicKey | PrivateKey) -> str:
     if isinstance(public, rsa.RSAPublicKey):
         return f"RSA-{public.key_size}"
     return "Ed25519"
+
+
+def write_new_file(path: str | os.PathLike[str], data: bytes, mode: int) -> None:
+    """Create `path` exclusively with `mode` (fchmod makes the mode exact whatever the umask)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        os.fchmod(fd, mode)
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_key_pair(private_path: Path, public_path: Path, key: PrivateKey | None = None) -> PrivateKey:
+    """Write a (new, unless given) key pair: the private PEM created exclusively with mode 0600, the
+    public PEM with 0644. If the public file cannot be written the private one is removed, so no
+    half pair is left behind. Raises OSError (FileExistsError when either file exists)."""
+    key = key if key is not None else generate_private_key()
+    write_new_file(private_path, private_key_pem(key), 0o600)
+    try:
+        write_new_file(public_path, public_key_pem(key).encode("ascii"), 0o644)
+    except OSError:
+        Path(private_path).unlink(missing_ok=True)
+        raise
+    return key

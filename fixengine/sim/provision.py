@@ -7,10 +7,9 @@ look for it. Keys are generated fresh: nothing secret is ever committed.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from fixengine.auth import generate_private_key, private_key_pem, public_key_pem
+from fixengine.auth import write_key_pair
 from fixengine.sim.config import SimConfig
 
 
@@ -26,15 +25,11 @@ def provision_keys(config: SimConfig) -> dict[str, Path]:
     written: dict[str, Path] = {}
     for user in config.users:
         for api_key in user.keys:
-            key = generate_private_key()
             public = Path(api_key.public_key)
             public.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             private = private_key_path(public)
-            if private.exists():
-                private.unlink()
-            fd = os.open(private, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(private_key_pem(key))
-            public.write_text(public_key_pem(key))
+            private.unlink(missing_ok=True)  # throw-away keys: each run gets fresh ones
+            public.unlink(missing_ok=True)
+            write_key_pair(private, public)
             written[api_key.key_id] = private
     return written

@@ -130,14 +130,14 @@ def test_show_public_missing_file(tmp_path, capsys):
 def test_generate_leaves_no_half_pair_when_public_write_fails(tmp_path, capsys, monkeypatch):
     import fixengine.auth.cli as keys_cli
 
-    real_write = keys_cli._write_new_file
+    real_write = keys_cli.write_new_file
 
     def write(path, data, mode):
         if path.name.endswith(".pub.pem"):
             raise FileExistsError(17, "File exists", str(path))  # another process won the race
         real_write(path, data, mode)
 
-    monkeypatch.setattr(keys_cli, "_write_new_file", write)
+    monkeypatch.setattr(keys_cli, "write_new_file", write)
     code, out, err = run(capsys, "keys", "generate", "--out", str(tmp_path), "--type", "ed25519")
     assert code == 2 and "refusing to overwrite" in err
     assert list(tmp_path.iterdir()) == []

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from fixengine.auth import generate_private_key, private_key_pem, public_key_pem
+from fixengine.auth import write_key_pair
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
@@ -25,12 +25,8 @@ def keyring(tmp_path_factory):
     folder = tmp_path_factory.mktemp("dckeys")
     ring = {}
     for name in KEY_NAMES:
-        key = generate_private_key()
-        pub = folder / f"{name}.pub.pem"
-        pub.write_text(public_key_pem(key))
-        priv = folder / f"{name}.key.pem"
-        priv.write_bytes(private_key_pem(key))
-        priv.chmod(0o600)
+        pub, priv = folder / f"{name}.pub.pem", folder / f"{name}.key.pem"
+        key = write_key_pair(priv, pub)
         ring[name] = (str(uuid.uuid4()), key, pub, priv)
     return ring
 

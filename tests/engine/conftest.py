@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from fixengine.auth import generate_private_key, private_key_pem, public_key_pem
+from fixengine.auth import write_key_pair
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "session"))
 sys.path.insert(0, str(Path(__file__).parent))
@@ -23,10 +23,8 @@ def keyring(tmp_path_factory):
     folder = tmp_path_factory.mktemp("engkeys")
     ring = {}
     for name in KEY_NAMES:
-        key = generate_private_key()
         priv, pub = folder / f"{name}.key.pem", folder / f"{name}.pub.pem"
-        priv.write_bytes(private_key_pem(key))
-        pub.write_text(public_key_pem(key))
+        write_key_pair(priv, pub)
         ring[name] = (str(uuid.uuid4()), priv, pub)
     return ring
 

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent / "session"))
 
 from engine_helpers import LINEAR, engine_config, sim_mapping  # noqa: E402
-from fixengine.auth import generate_private_key, private_key_pem, public_key_pem  # noqa: E402
+from fixengine.auth import write_key_pair  # noqa: E402
 from fixengine.config import TlsConfig  # noqa: E402
 from fixengine.engine import Engine, OrderStatus  # noqa: E402
 from fixengine.sim.config import sim_config_from_mapping  # noqa: E402
@@ -23,10 +23,8 @@ from fixengine.sim.server import Simulator  # noqa: E402
 
 
 def main(tmp: Path) -> None:
-    key = generate_private_key()
     priv, pub = tmp / "tls.key.pem", tmp / "tls.pub.pem"
-    priv.write_bytes(private_key_pem(key))
-    pub.write_text(public_key_pem(key))
+    write_key_pair(priv, pub)
     ring = {"tls": (str(uuid.uuid4()), priv, pub)}
     mapping = sim_mapping({name: ring["tls"] for name in
                            ("trader", "rt", "trader_b", "poll", "tls", "maker", "basic", "basic2")}, tls="generate")
