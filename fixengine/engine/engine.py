@@ -99,6 +99,9 @@ class Engine:
         self.use_dollars = bool(self.session_cfg.logon.use_dollars)
         self._lock = threading.RLock()
         self._callbacks: list[Callable[[Event], None]] = []
+        # Extensions (order groups, RFQ requester) register what they answer by MsgType.
+        self._message_handlers: dict[str, Callable[[object], None]] = {}
+        self._reject_handlers: dict[str, Callable[[object], bool]] = {}
         self.events: queue.SimpleQueue[Event] | None = queue.SimpleQueue() if event_queue else None
         self.callback_errors = 0
         self.parse_errors: list[str] = []
@@ -175,6 +178,31 @@ class Engine:
 
     def on_event(self, callback: Callable[[Event], None]) -> None:
         self._callbacks.append(callback)
+
+    # ------------------------------------------------------------------ extensions
+    def add_message_handler(self, msg_type: str, handler: Callable[[object], None]) -> None:
+        """Route inbound 35=<msg_type> (a quickfix.Message, on QuickFIX's thread) to `handler`."""
+        self._message_handlers[msg_type] = handler
+
+    def add_reject_handler(self, ref_msg_type: str, handler: Callable[[object], bool]) -> None:
+        """Offer 35=j / 35=3 whose RefMsgType(372) is `ref_msg_type` to `handler` first; it returns
+        True when it consumed the reject (e.g. a refused OrderGroupRequest)."""
+        self._reject_handlers[ref_msg_type] = handler
+
+    def send_message(self, message) -> bool:
+        """Send a built quickfix.Message on the engine's session; False when not logged on."""
+        return self.conn.send(self.kind, message)
+
+    def publish(self, events: list[Event]) -> None:
+        """Deliver events to the strategy (queue and callbacks); extensions use it for their events."""
+        self._deliver(events)
+
+    def on_app_message(self, kind: SessionKind, msg_type: str, message) -> None:
+        handler = self._message_handlers.get(msg_type)
+        if handler is None:
+            log.info("%s: ignoring inbound 35=%s", kind.value, msg_type)
+            return
+        handler(message)
 
     # ------------------------------------------------------------------ reference data
     def set_tick_grid(self, ticker: str, grid: TickGrid, fractional: bool | None = None) -> None:
@@ -472,6 +500,9 @@ class Engine:
         self._deliver([Event(EventKind.MASS_CANCEL, None, report, report.text)])
 
     def on_business_reject(self, reject) -> None:
+        handler = self._reject_handlers.get(reject.ref_msg_type or "")
+        if handler is not None and handler(reject):
+            return
         with self._lock:
             if reject.is_rate_limit:
                 self.throttle.drain()
@@ -484,6 +515,9 @@ class Engine:
     def on_session_reject(self, reject) -> None:
         """35=3: one of our messages was malformed (a client bug: never retried blindly)."""
         self.session_rejects.append(reject)
+        handler = self._reject_handlers.get(reject.ref_msg_type or "")
+        if handler is not None and handler(reject):
+            return
         text = f"SESSION_REJECT 373={reject.reason}: {reject.text}"
         events = [Event(EventKind.SESSION, None, reject, text)]
         if reject.ref_cl_ord_id is not None:

@@ -28,6 +28,8 @@ class EventKind(str, Enum):
     SESSION = "session"  # logon / logout / logon refused / session reject: see `text`
     RISK = "risk"  # kill switch engaged / daily loss limit reached
     SETTLEMENT = "settlement"  # a MarketSettlementReport page (35=UMS): positions closed at the result
+    ORDER_GROUP = "order_group"  # an order group changed (UOH answer, 35=j refusal, inferred trigger)
+    RFQ = "rfq"  # requester side of an RFQ: ack, quote received, accept status, cancel / expiry
 
 
 @dataclass(slots=True)

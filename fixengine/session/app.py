@@ -48,6 +48,8 @@ class SessionHandler(Protocol):
     def on_business_reject(self, reject) -> None: ...
     def on_session_reject(self, reject) -> None: ...
     def on_parse_error(self, kind: SessionKind, error: Exception, raw: str) -> None: ...
+    # Optional: every other application message (order groups, RFQ, ...); see Engine.add_message_handler.
+    # def on_app_message(self, kind: SessionKind, msg_type: str, message: fix.Message) -> None: ...
 
 
 @dataclass(eq=False)
@@ -87,6 +89,7 @@ class KalshiSessionApp(GuardedApplication):
         self.handler = handler
         self.supervisor = supervisor  # connection.FixConnection: backoff / stop policy
         self._only = next(iter(states.values())) if len(states) == 1 else None
+        self._on_other = getattr(handler, "on_app_message", None)
 
     def _state(self, session_id: fix.SessionID) -> SessionState:
         return self.states[session_id.toString()]
@@ -189,6 +192,8 @@ class KalshiSessionApp(GuardedApplication):
                 self.handler.on_mass_cancel_report(parse.parse_mass_cancel_report(message, state.name))
             elif msg_type == "UMS":
                 self.handler.on_settlement_report(parse.parse_settlement_report_text(message.toString(), state.name))
+            elif self._on_other is not None:
+                self._on_other(state.kind, msg_type, message)
             else:
                 log.info("%s: ignoring inbound 35=%s", state.name, msg_type)
         except parse.MessageParseError as exc:

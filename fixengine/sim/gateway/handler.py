@@ -58,6 +58,9 @@ class OrderHandler:
         self.lock = threading.RLock()
         self.business_rejects = 0
         self.market_data = None  # KalshiMD publisher (marketdata.py), set by the gateway
+        # Message families with a module of their own (RFQ, ...): MsgType -> fn(entry, msg).
+        # "D:quote" is a NewOrderSingle carrying QuoteID(117), the RFQ accept path.
+        self.extensions: dict[str, Callable[[SessionEntry, fix.Message], None]] = {}
 
     # ------------------------------------------------------------------ entry point
     def handle(self, entry: SessionEntry, msg: fix.Message) -> None:
@@ -65,6 +68,9 @@ class OrderHandler:
         msg_type = header.getField(35)
         if entry.kind is SessionKind.MD and msg_type in ("V", "e") and self.market_data is not None:
             return self.market_data.handle(entry, msg)
+        extension = self.extensions.get("D:quote" if msg_type == "D" and msg.isSetField(117) else msg_type)
+        if extension is not None:
+            return extension(entry, msg)
         if msg_type not in ORDER_ENTRY or entry.kind not in ORDER_ENTRY_KINDS:
             if entry.listener and msg_type in LISTENER_FORBIDDEN:
                 return self._bmr(entry, msg, BMR_NOT_AUTHORIZED, texts.BMR_LISTENER)

@@ -50,6 +50,8 @@ class Router:
         self.lost = 0
         # Called with every routed event batch after the reports (KalshiMD publisher).
         self.observers: list = []
+        # Deliver events that are not order reports (settlement, RFQ): fn(event) -> bool handled.
+        self.event_routes: list = []
 
     def send(self, entry: SessionEntry, msg: fix.Message) -> None:
         """Deliver now, or into the store of an offline RT session; otherwise the report is lost."""
@@ -77,7 +79,10 @@ class Router:
             elif isinstance(event, (OrderAccepted, OrderFilled, OrderCanceled, OrderReplaced)):
                 session_id = event.order.session_id
             else:
-                continue  # market status / settlement: not delivered on order-entry sessions here
+                for deliver in self.event_routes:
+                    if deliver(event):
+                        break
+                continue  # market status etc.: not delivered on order-entry sessions
             for entry in self._audience(event.user_id, session_id):
                 msg = batch.render(index, event, entry)
                 if msg is not None:
