@@ -25,6 +25,8 @@ COMMAND_MODULES = (
     "fixengine.engine.cli",
     "fixengine.dropcopy.cli",
     "fixengine.md.cli",
+    "fixengine.settlement.cli",
+    "fixengine.rfq.cli",
 )
 
 

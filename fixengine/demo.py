@@ -1,27 +1,34 @@
 """`fixengine demo` (what `make demo` runs): a short trading session against the embedded simulator.
 
 It starts the Kalshi simulator in-process on free loopback ports, generates throw-away keys,
-logs on two accounts over real FIX sessions (a market maker and a trader), and walks through
-resting and crossing orders (a NO-side order and a subpenny market included), a replace, a
-cancel, an exchange reject with its reason, a pre-trade risk block, and a mass cancel, then
-prints the final orders and positions.
+logs on two accounts over real FIX sessions (a market maker on KalshiNR + KalshiRFQ and a trader
+on KalshiRT), and walks through resting and crossing orders (a NO-side order and a subpenny market
+included), a replace, a cancel, an exchange reject with its reason, a pre-trade risk block, a mass
+cancel, an order group tripping, one RFQ from request to execution, and two markets settling into
+realized P&L (demo_flows.py), then prints the final orders and positions.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import shutil
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
+from fixengine import demo_flows
 from fixengine.config import load_config
-from fixengine.config.types import TlsConfig
+from fixengine.config.types import SessionKind, TlsConfig
 from fixengine.engine.engine import Engine
 from fixengine.engine.orders import Order
 from fixengine.pricing import format_money, format_price_dollars, format_qty
 from fixengine.rest.cache import ReferenceCache
 from fixengine.rest.client import KalshiRestClient
+from fixengine.rfq.maker import RfqMaker
+from fixengine.rfq.maker_records import QuoteDecision
+from fixengine.settlement.client import SettlementClient
 from fixengine.sim.config import load_sim_config
 from fixengine.sim.provision import provision_keys
 from fixengine.sim.server import Simulator
@@ -52,19 +59,23 @@ def run(args: argparse.Namespace) -> int:
     say(f"keys      generated {len(written)} throw-away key pairs under {_common_dir(written.values())}")
     work = Path(tempfile.mkdtemp(prefix="fixengine-demo-"))
     try:
-        with Simulator(sim_config, admin_port=None) as sim:
+        with Simulator(sim_config, admin_port=None) as sim, ExitStack() as sessions:
             ports = ", ".join(f"{kind} {port}" for kind, port in sorted(sim.ports.items()))
             say(f"simulator listening on 127.0.0.1: {ports}")
             grids = _reference_data(sim)
             # Kalshi's REST no longer reports a per-market fractional flag; the simulator's config does.
             fractional = {m.ticker: m.fractional for m in sim.config.markets}
-            maker = _engine(MAKER_CONFIG, sim, work / "maker", grids, fractional)
-            trader = _engine(TRADER_CONFIG, sim, work / "trader", grids, fractional)
-            try:
-                _session(maker, trader)
-            finally:
-                trader.close()
-                maker.close()
+            # Every client is closed (QuickFIX objects released) before the simulator stops, also
+            # when a logon fails half-way: left to interpreter exit, QuickFIX teardown can crash.
+            maker = _engine(sessions, MAKER_CONFIG, sim, work / "maker", grids, fractional, "NR")
+            trader = _engine(sessions, TRADER_CONFIG, sim, work / "trader", grids, fractional, "RT")
+            quoter = _rfq_maker(sessions, sim, maker, grids, work / "quoter")
+            _post_trade(sessions, sim, maker, work / "maker")
+            _session(maker, trader)
+            demo_flows.order_group(maker, trader, 10)
+            demo_flows.rfq(maker, trader, quoter, 11)
+            demo_flows.settlement(sim, maker, trader, 12)
+            _print_tables(maker, trader)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     say(f"\ndone in {time.monotonic() - started:.1f} s")
@@ -89,19 +100,53 @@ def _common_dir(paths) -> str:
     return folders.pop() if len(folders) == 1 else ", ".join(sorted(folders))
 
 
-def _engine(config_path: Path, sim: Simulator, journal_dir: Path, grids, fractional) -> Engine:
+def _sim_endpoints(config_path: Path, sim: Simulator, work: Path):
+    """The client config pointed at this simulator run, with its stores in the run's work dir: the
+    simulator starts from sequence number 1 every run, so yesterday's RT/PT store must not be used."""
     cfg = load_config(config_path)
     ports = {kind: port for kind, port in sim.ports.items() if kind in {k.value for k in cfg.sessions}}
-    journal_dir.mkdir(parents=True, exist_ok=True)
     # The simulator terminates TLS with a certificate it generated at start: trust exactly that one.
     tls = TlsConfig(enabled=True, ca_file=sim.tls_cert) if sim.tls_cert is not None else None
-    engine = Engine.from_config(cfg, ports=ports, tls=tls, journal_path=journal_dir / "journal.sqlite")
+    work.mkdir(parents=True, exist_ok=True)
+    storage = dataclasses.replace(cfg.storage, store_dir=work / "store", log_dir=None, journal_dir=work)
+    return dataclasses.replace(cfg.with_endpoints(ports=ports, tls=tls), storage=storage)
+
+
+def _engine(sessions: ExitStack, config_path: Path, sim: Simulator, work: Path, grids, fractional,
+            session: str) -> Engine:
+    engine = Engine(_sim_endpoints(config_path, sim, work), session=session, journal_path=work / "journal.sqlite")
+    sessions.callback(engine.close)
     for ticker, grid in grids.items():
         engine.set_tick_grid(ticker, grid, fractional=fractional.get(ticker))
     engine.connect()
     say(f"logon     {config_path.name}: {engine.session_cfg.api_key_id} on Kalshi{engine.kind.value} "
         f"({'dollars' if engine.use_dollars else 'cents'})")
     return engine
+
+
+def _quote(rfq) -> QuoteDecision:
+    """The maker's RFQ strategy hook: bid 0.42 for YES and 0.55 for NO (sum 0.97 <= $1)."""
+    return QuoteDecision(yes_bid="0.42", no_bid="0.55")
+
+
+def _rfq_maker(sessions: ExitStack, sim: Simulator, maker: Engine, grids, work: Path) -> RfqMaker:
+    hvm = [m.ticker for m in sim.config.markets if m.high_volatility]
+    quoter = RfqMaker(_sim_endpoints(MAKER_CONFIG, sim, work), _quote, tick_grids=grids, hvm_markets=hvm,
+                      engine=maker)
+    sessions.callback(quoter.close)
+    quoter.connect()
+    say(f"logon     {MAKER_CONFIG.name}: {quoter.session_cfg.api_key_id} on KalshiRFQ (quotes RFQs)")
+    return quoter
+
+
+def _post_trade(sessions: ExitStack, sim: Simulator, maker: Engine, work: Path) -> SettlementClient:
+    """The maker's order-entry session is KalshiNR: its settlement reports come on KalshiPT."""
+    cfg = _sim_endpoints(MAKER_CONFIG, sim, work / "post-trade")
+    client = SettlementClient(cfg, engine=maker, journal_path=work / "settlements.sqlite")
+    sessions.callback(client.close)
+    client.connect()
+    say(f"logon     {MAKER_CONFIG.name}: {cfg.session(SessionKind.PT).api_key_id} on KalshiPT (settlement reports)")
+    return client
 
 
 def _settle(engine: Engine, order: Order, done=lambda o: o.status.value != "pending_new") -> Order:
@@ -163,8 +208,6 @@ def _session(maker: Engine, trader: Engine) -> None:
     maker.wait(lambda: all(o.is_done for o in resting), timeout=5.0)
     for order in resting:
         _show("maker", order)
-
-    _print_tables(maker, trader)
 
 
 def _print_tables(maker: Engine, trader: Engine) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,8 @@ from fixengine.model import Side
 
 # alias -> (user, key id); user ids and key ids are fixed so transcripts are comparable run to run
 _USERS = {
-    "u-trader": {"balance": "10000.00", "tier": "Premier", "fix_entitled": True, "subaccounts": [1, 2]},
+    "u-trader": {"balance": "10000.00", "tier": "Premier", "fix_entitled": True,
+                 "subaccounts": [{"number": 1, "balance": "500.00"}, {"number": 2, "balance": "500.00"}]},
     "u-maker": {"balance": "50000.00", "tier": "Prime", "fix_entitled": True},
     "u-advanced": {"balance": "1000.00", "tier": "Advanced", "fix_entitled": False},
     "u-basic": {"balance": "1000.00", "tier": "Basic", "fix_entitled": True},
@@ -40,6 +42,12 @@ KEYS = {
     "maker": ("u-maker", "3f2c9a1e-8b7d-4c6e-9f10-2a4b6c8d0e12"),
     "unentitled": ("u-advanced", "5a1d3c2b-4e6f-4a8b-9c0d-1e2f3a4b5c6d"),
     "basic": ("u-basic", "6b2e4d3c-5f70-4b9c-8d1e-2f3a4b5c6d7e"),
+    # One live connection per key (part2 §1.1): the trader's drop-copy, post-trade and listener
+    # sessions and the maker's second session each need a key of their own.
+    "dc": ("u-trader", "8d1f2e3c-4b5a-4c6d-8e7f-9a0b1c2d3e4f"),
+    "pt": ("u-trader", "9e2a3f4d-5c6b-4d7e-9f80-a1b2c3d4e5f6"),
+    "listener": ("u-trader", "a3b4c5d6-e7f8-4a9b-8c0d-1e2f3a4b5c6d"),
+    "maker2": ("u-maker", "b4c5d6e7-f8a9-4b0c-9d1e-2f3a4b5c6d7e"),
 }
 USER_IDS = {
     "u-trader": "5b7f8a1e-0c1d-4e2f-9a3b-4c5d6e7f8a90",
@@ -56,6 +64,21 @@ MARKETS = {
     "other": {"ticker": "KXCERTCPI-26DEC-T3.0", "price_level_structure": "linear_cent"},
     "reduce": {"ticker": "KXCERTGDP-26Q4-T2.0", "price_level_structure": "linear_cent"},  # reduce-only only
     "decicent": {"ticker": "KXCERTGREEN-29", "price_level_structure": "deci_cent"},
+    # Settlement scenarios end their market for good, so each has a market of its own.
+    "settle_yes": {"ticker": "KXCERTSETA-26DEC31-Y", "price_level_structure": "linear_cent"},
+    "settle_no": {"ticker": "KXCERTSETB-26DEC31-N", "price_level_structure": "linear_cent"},
+    "settle_scalar": {"ticker": "KXCERTSETC-26DEC31-S", "price_level_structure": "linear_cent"},
+    "settle_pages": {"ticker": "KXCERTSETD-26DEC31-P", "price_level_structure": "linear_cent"},
+    "settle_rt": {"ticker": "KXCERTSETE-26DEC31-R", "price_level_structure": "linear_cent"},
+    "settle_off": {"ticker": "KXCERTSETF-26DEC31-O", "price_level_structure": "linear_cent"},
+    # Drop-copy and order-group scenarios trade here so their ExecID ranges hold only their own events.
+    "groups": {"ticker": "KXCERTGRP-26DEC31-G", "price_level_structure": "linear_cent"},
+    # RFQ: one standard market (30 s / 15 s timers, for flows that never reach a timer) and two
+    # High Volatility Markets (3 s confirmation, 1 s execution; part2 §5.2) so timer-driven flows
+    # take seconds; each executing scenario has its own HVM so positions stay predictable.
+    "rfq": {"ticker": "KXCERTRFQ-26DEC31-A", "price_level_structure": "linear_cent"},
+    "hvm": {"ticker": "KXCERTHVM-26DEC31-A", "price_level_structure": "linear_cent", "high_volatility": True},
+    "hvm2": {"ticker": "KXCERTHVM-26DEC31-B", "price_level_structure": "linear_cent", "high_volatility": True},
 }
 
 
@@ -93,6 +116,7 @@ class LocalSimTarget:
 
         self.config = sim_config_from_mapping(sim_config_data(self.dir, tls), "<cert local-sim>", self.dir)
         self.sim = None
+        self._dc_offset = timedelta(0)
         self.target = Target(
             name="local-sim", host="127.0.0.1", ports={},
             target_comp_ids={k.value: v for k, v in DEFAULT_TARGET_COMP_ID.items()},
@@ -109,7 +133,9 @@ class LocalSimTarget:
         self._stop_sim()
         from fixengine.sim.server import Simulator
 
-        self.sim = Simulator.from_config(self.config, admin_port=None).start()
+        self.sim = Simulator.from_config(self.config, admin_port=None, options=_gateway_options()).start()
+        self._dc_offset = timedelta(0)
+        self._install_dropcopy_clock()
         self.target.ports = dict(self.sim.ports)
         if self.tls:
             self.target.tls = client_tls_context(str(self.sim.tls_cert), verify=True)
@@ -120,9 +146,34 @@ class LocalSimTarget:
         for user_id in USER_IDS.values():
             sim.gateway.call(lambda uid=user_id: sim.exchange.cancel_all_for_user(uid))
         sim.gateway.guard.unlock()
+        self._dc_offset = timedelta(0)  # history is fresh again for the next scenario
+        replayer = sim.gateway.dropcopy
+        replayer.reset_budget()  # U1 budget per key: one scenario's requests must not refuse the next's
+        self._close_open_rfqs()
         sim.resume(None)  # a scenario that paused the exchange and then failed must not pause the next
         for market in MARKETS.values():
             sim.resume(market["ticker"])
+
+    def _close_open_rfqs(self) -> None:
+        """A user may hold one open RFQ per market (part2 §5.2), so an RFQ a scenario left open
+        would refuse the next scenario's. Closing it is what the creator's RFQCancel does."""
+        from fixengine.sim.exchange.rfq_events import CancelRfq
+
+        exchange = self.sim.exchange
+
+        for user_id in USER_IDS.values():
+            for rfq in exchange.rfqs(user_id, open_only=True):
+                self.sim.gateway.call(lambda uid=user_id, rid=rfq["id"]: exchange.cancel_rfq(
+                    CancelRfq(user_id=uid, key_id="", session_id="", rfq_id=rid)))
+
+    def _install_dropcopy_clock(self) -> None:
+        """KalshiDC keeps 3 h of history (part2 §3.4). A scenario cannot wait 3 h, and moving the
+        whole simulator's clock would make every SendingTime stale (QuickFIX checks latency
+        against the wall clock), so only the replay service's "now" is moved forward: to it the
+        history written so far is then that much older. Reset before every scenario."""
+        replayer = self.sim.gateway.dropcopy
+        base = replayer.clock
+        replayer.clock = lambda: base() + self._dc_offset
 
     def _stop_sim(self) -> None:
         if self.sim is not None:
@@ -181,5 +232,50 @@ class LocalSimTarget:
         return self.sim.drop_session(self._key_id(key))
 
     def _op_open_orders(self, key: str = "trader") -> int:
-        """Number of open orders of the user owning `key` (saved with `save:` and checked by `set`)."""
+        """Number of open orders of the user owning `key` (check it with the step's `expect:`)."""
         return len(self.sim.exchange.orders(self._user(key), open_only=True))
+
+    def _op_position(self, symbol: str, key: str = "trader", subaccount: int | str = 0) -> str:
+        """Net position in contracts (+ YES, - NO) of the user owning `key`, as text like 3.00."""
+        views = self.sim.exchange.positions(self._user(key), subaccount=int(subaccount))
+        qty = sum(v.position for v in views if v.symbol == symbol)
+        return _contracts(qty)
+
+    def _op_determine(self, symbol: str, result: str, price: str | None = None) -> None:
+        """Close the market and record its result (`price`: YES value in dollars, scalar only)."""
+        self.sim.determine_market(symbol, result, None if price is None else _price_units(price))
+
+    def _op_settle(self, symbol: str, result: str | None = None, price: str | None = None) -> None:
+        """Determine (if a result is given) and settle: the exchange pays out every net position
+        and the gateway delivers MarketSettlementReports (35=UMS) to KalshiPT / KalshiRT(20127=Y)."""
+        self.sim.settle_market(symbol, result, None if price is None else _price_units(price))
+
+    def _op_advance_dropcopy_clock(self, by: str) -> str:
+        """Age the drop-copy history by `by` (e.g. 181m); returns the total offset."""
+        from fixengine.cert.scenario import parse_duration
+
+        self._dc_offset += timedelta(seconds=parse_duration(by, "advance_dropcopy_clock by"))
+        return str(self._dc_offset)
+
+
+#: Settlement reports per page on the local target. Kalshi's page size is UNCONFIRMED; a small one
+#: lets settlement-pt-pages see a batch split over pages with only three parties (the trader's
+#: primary account and two subaccounts).
+SETTLEMENT_PAGE_SIZE = 2
+
+
+def _gateway_options():
+    from fixengine.sim.gateway import GatewayOptions
+
+    return GatewayOptions(settlement_page_size=SETTLEMENT_PAGE_SIZE)
+
+
+def _price_units(dollars: str) -> int:
+    value = Decimal(str(dollars)) * 10_000
+    if value != value.to_integral_value():
+        raise TargetError(f"price {dollars} has more than 4 decimals")
+    return int(value)
+
+
+def _contracts(qty: int) -> str:
+    return f"{Decimal(qty) / 100:.2f}"

@@ -401,8 +401,17 @@ class ScenarioRunner:
             raise
         except Exception as exc:  # the simulator refused the operation: a scenario/setup error
             raise StepError(f"admin {step.args['op']} failed: {type(exc).__name__}: {exc}") from None
+        text = "" if value is None else str(value)
         if step.args.get("save"):
-            self.saved[str(step.args["save"])] = "" if value is None else str(value)
+            self.saved[str(step.args["save"])] = text
+        matcher = step.args.get("expect")
+        if matcher is not None:
+            wanted = matcher.expand(lambda t: expand(t, ctx))
+            problem = wanted.check(text)
+            entry = self.transcript.note("admin", f"admin {step.args['op']} returned {text!r}")
+            if problem is not None:
+                raise StepFailure(f"admin {step.args['op']} returned {text!r}, expected {wanted.describe()} "
+                                  f"({problem})", entry.index)
 
     def _do_repeat(self, step: Step) -> None:
         outer = self.index

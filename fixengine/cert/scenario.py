@@ -24,7 +24,7 @@ STEP_KINDS = (
     "expect_silence", "wait", "admin", "set", "repeat", "note",
 )
 DEFAULT_TIMEOUT = 3.0
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 
 
 class ScenarioError(UserInputError):
@@ -53,7 +53,7 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 
 
 def parse_duration(value: Any, where: str) -> float:
-    """Seconds from `2s`, `500ms`, `1m` or a plain number of seconds."""
+    """Seconds from `2s`, `500ms`, `1m`, `3h` or a plain number of seconds."""
     if isinstance(value, bool):
         raise ScenarioError(f"{where}: expected a duration like 2s or 500ms, got {value!r}")
     if isinstance(value, (int, float)):
@@ -62,7 +62,7 @@ def parse_duration(value: Any, where: str) -> float:
     if not match:
         raise ScenarioError(f"{where}: expected a duration like 2s or 500ms, got {value!r}")
     number = float(match.group(1))
-    return {"ms": number / 1000, "s": number, None: number, "m": number * 60}[match.group(2)]
+    return {"ms": number / 1000, "s": number, None: number, "m": number * 60, "h": number * 3600}[match.group(2)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -425,11 +425,16 @@ def _p_wait(kind: str, raw: Any, path: str, line: int) -> Step:
 def _p_admin(kind: str, raw: Any, path: str, line: int) -> Step:
     where = f"{path}:{line}"
     args = dict(_mapping(raw, f"{where}: admin"))
-    _check_keys(args, {"op", "args", "save"}, where, kind)
+    _check_keys(args, {"op", "args", "save", "expect"}, where, kind)
     if not args.get("op"):
         raise ScenarioError(f"{where}: admin needs `op` (the simulator admin operation)")
     step = _step(kind, line, args)
     step.args["args"] = _mapping(args.get("args"), f"{where}: admin args")
+    if "expect" in args:  # the operation's result (as text) must match, like an expect field
+        try:
+            step.args["expect"] = Matcher.parse(args["expect"])
+        except MatcherError as exc:
+            raise ScenarioError(f"{where}: admin expect: {exc}") from None
     return step
 
 

@@ -137,6 +137,10 @@ def initiator_plan(
     chosen = _chosen_sessions(cfg, kinds)
     transport, app = dictionaries or spec_paths()
     defaults = {"ConnectionType": "initiator", **_common_defaults(transport, app, cfg.quickfix.inbound_validation)}
+    # Kalshi documents an EMPTY QuoteID (`117=`) on a rejected QuoteStatusReport (35=AI 297=5);
+    # QuickFIX would answer it with 35=3 373=4 and the maker would never learn its quote was refused.
+    # Client side only: the simulator keeps QuickFIX's check on what clients send.
+    defaults["ValidateFieldsHaveValues"] = "N"
     defaults["CheckCompID"] = _yn(cfg.quickfix.check_comp_id)
     # QuickFIX's own retry uses a fixed interval; the engine's backoff (cfg.reconnect) supervises above it.
     defaults["ReconnectInterval"] = str(max(1, math.ceil(cfg.reconnect.initial_delay_s)))

@@ -36,6 +36,7 @@ from fixengine.config.types import EngineConfig, SessionKind
 from fixengine.engine import journal as J
 from fixengine.engine import userterms as U
 from fixengine.engine.events import Event, EventKind
+from fixengine.engine.groups import ORDER_GROUP_CANCEL, OrderGroups
 from fixengine.engine.orders import Order, OrderTracker, PendingRequest
 from fixengine.engine.positions import PositionBook
 from fixengine.engine.recovery import RecoveryReport, encode_order, encode_request, replay, unaccounted
@@ -49,6 +50,8 @@ from fixengine.session.connection import FixConnection
 from fixengine.session.kinds import mass_cancel_allowed, retransmits
 from fixengine.session.records import BusinessReject
 from fixengine.session.templates import OrderFields, OrderTemplates
+from fixengine.session.parse import MessageParseError, parse_settlement_report_text
+from fixengine.settlement.processor import for_engine as settlement_processor
 
 log = logging.getLogger(__name__)
 EASTERN = ZoneInfo("America/New_York")
@@ -126,10 +129,12 @@ class Engine:
         # it is only touched under self._lock (its kernels release the GIL).
         self.book = Book()
         self.recovery: RecoveryReport = replay(self.journal, self.tracker, self.book)
+        self.settlements = settlement_processor(path, self.book, self._lock)  # 35=UMS pages (RT 20127=Y)
         self._pending_risk_events.clear()  # replayed history is not news
         if self.recovery.records:
             log.warning("recovered from journal %s:\n%s", path, self.recovery)
         self.conn = FixConnection(cfg, self, [self.kind], poll_mode=poll_mode, dictionaries=dictionaries)
+        self.groups = OrderGroups(self)  # order groups (UOG/UOH); restored from the journal
 
     @staticmethod
     def _default_kind(cfg: EngineConfig) -> SessionKind:
@@ -155,6 +160,7 @@ class Engine:
     def close(self) -> None:
         self.conn.stop()
         self.journal.close()
+        self.settlements.close()
 
     def poll(self) -> None:
         """Poll mode: one non-blocking step of the session on the caller's thread."""
@@ -197,6 +203,50 @@ class Engine:
         """Deliver events to the strategy (queue and callbacks); extensions use it for their events."""
         self._deliver(events)
 
+    @property
+    def rfq(self):
+        """The RFQ requester (fixengine.rfq.RfqRequester), built on first use; KalshiRT only."""
+        requester = self.__dict__.get("_rfq")
+        if requester is None:
+            from fixengine.rfq.requester import RfqRequester
+
+            with self._lock:
+                requester = self.__dict__.get("_rfq") or RfqRequester(self)
+                self._rfq = requester
+        return requester
+
+    def submit_tracked(self, order: Order, message) -> bool:
+        """Track an order the exchange creates from `message` (an RFQ accept: 35=UA, or 35=D with
+        117), so its ExecutionReports, keyed by order.key as ClOrdID, land on `order`. Same risk,
+        pacing and journal as new_order; False when refused locally or not sent (order rejected)."""
+        reason = self._take_token()
+        with self._lock:
+            events = self._admit(order, reason)
+        if events:
+            self._deliver(events)
+            return False
+        return self._send_or_fail(order, message, None)
+
+    def reject_tracked(self, order: Order, reason: str) -> None:
+        """The exchange refused a tracked order's request by other means than an ExecutionReport
+        (35=UC reject of an AcceptQuote): journal it and end the order."""
+        with self._lock:
+            if order.is_done:
+                return
+            self.journal.append(J.LOCAL_REJECT, order.key, [order.key, reason, None])
+            events = self.tracker.reject_locally(order, reason)
+            order.local_reject = False
+        self._deliver(events)
+
+    def expect_order(self, order: Order) -> None:
+        """Track (and journal) an order the exchange enters for us without a request on this
+        session - the maker's side of an executed RFQ quote - so its reports land on `order`."""
+        with self._lock:
+            if order.key in self.tracker.orders:
+                return
+            self.tracker.add(order)
+            self.journal.append(J.NEW, order.key, encode_order(order))
+
     def on_app_message(self, kind: SessionKind, msg_type: str, message) -> None:
         handler = self._message_handlers.get(msg_type)
         if handler is None:
@@ -225,11 +275,20 @@ class Engine:
 
     def new_order(self, ticker: str, side: object, price: object, qty: object, tif: object = None, *,
                   post_only: bool = False, reduce_only: bool = False, stp: object = None, max_cost: object = None,
-                  expire_time: object = None, subaccount: int = 0, order_group: str | None = None,
+                  expire_time: object = None, subaccount: int = 0, order_group: object = None,
                   cancel_on_pause: bool = False) -> Order:
-        """Place a limit order in the user's terms; returns its handle (maybe already locally rejected)."""
+        """Place a limit order in the user's terms; returns its handle (maybe already locally rejected).
+        `order_group`: an OrderGroup handle (engine.groups) or a group id, sent as 526."""
+        group_refusal = None
+        if order_group is not None:
+            order_group, group_refusal = self.groups.admit(order_group, subaccount)
         fields, order = self._build_order(ticker, side, price, qty, tif, post_only, reduce_only, stp, max_cost,
                                           expire_time, subaccount, order_group, cancel_on_pause)
+        if group_refusal is not None:  # e.g. the group is known to be triggered: no token, no send
+            with self._lock:
+                events = self._admit(order, group_refusal)
+            self._deliver(events)
+            return order
         with self._lock:  # the common case takes the lock once: a token is there, admit at once
             wait = self.throttle.try_take()
             if wait == 0.0:
@@ -473,6 +532,8 @@ class Engine:
             # book first: when the order handle changes and the event goes out, the book agrees
             self.book.apply_exec_report(report)
             events = self.tracker.apply_report(report)
+            if self.groups.queued or report.text == ORDER_GROUP_CANCEL:
+                events += self.groups.after_report(report)
             if self._pending_risk_events:
                 events += self._pending_risk_events
                 self._pending_risk_events = []
@@ -486,13 +547,32 @@ class Engine:
             events = self.tracker.apply_cancel_reject(reject)
         self._deliver(events)
 
-    def on_settlement_report(self, report) -> None:
-        """A MarketSettlementReport page (KalshiPT, or RT with 20127=Y): journal it, close the
-        book's positions at the settlement value, and tell the strategy."""
+    def on_settlement_report(self, report, wire: str | None = None) -> None:
+        """A MarketSettlementReport page (KalshiRT with 20127=Y), handled as the KalshiPT client does
+        (fixengine.settlement): a page already seen (PossDup resend) changes nothing; otherwise it
+        goes to the order journal (recovery) and the settlement journal (raw page, parties, P&L),
+        closes the book's positions at the settlement value, and each batch its pages complete
+        is one SETTLEMENT event whose `report` is the SettlementBatch."""
         with self._lock:
+            if self.settlements.is_duplicate(report.report_id):
+                self.settlements.duplicates += 1
+                return
             self.journal.settlement(report)
-            self.book.apply_settlement(report)
-        self._deliver([Event(EventKind.SETTLEMENT, None, report, f"{report.symbol} settled {report.result}")])
+            outcome = self.settlements.handle_report(report, wire, self.session_cfg.target_comp_id)
+        self.settlements.deliver(outcome)
+        self._deliver([Event(EventKind.SETTLEMENT, None, batch, f"{batch.symbol} settled {batch.result}"
+                             + ("" if batch.complete else " (incomplete batch)")) for batch in outcome.batches])
+
+    def on_settlement_wire(self, session: str, wire: str) -> None:
+        """A UMS page as wire text: parsed here so a malformed page is kept raw in the settlement
+        journal (and counted in parse_errors) instead of only logged."""
+        try:
+            report = parse_settlement_report_text(wire, session)
+        except MessageParseError as exc:
+            self.parse_errors.append(f"{exc} :: {wire.replace(chr(1), '|')}")
+            self.settlements.reject(wire, str(exc), session)
+            return
+        self.on_settlement_report(report, wire)
 
     def on_mass_cancel_report(self, report) -> None:
         with self._lock:

@@ -33,6 +33,7 @@ CANCEL_REJECT = "cxl_rej"
 BUSINESS_REJECT = "bmr"
 MASS_CANCEL_REPORT = "mass_report"
 SETTLEMENT = "settlement"  # a MarketSettlementReport page (35=UMS), as a JSON object
+GROUP = "group"  # an order group as answered / inferred (id, limit, subaccount, shard, state): last one wins
 
 # One encoder for all records: json.dumps(separators=...) builds a new JSONEncoder on every call.
 _encode = json.JSONEncoder(separators=(",", ":")).encode

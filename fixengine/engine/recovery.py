@@ -50,10 +50,11 @@ class RecoveryReport:
     fills: int = 0
     settlements: int = 0
     unaccounted: list[Unaccounted] = field(default_factory=list)
+    groups: dict[str, dict] = field(default_factory=dict)  # order group id -> last journaled snapshot
 
     def __str__(self) -> str:
         lines = [f"journal: {self.records} records, {self.orders} orders ({self.open_orders} open), "
-                 f"{self.fills} fills, {self.settlements} settlement reports"]
+                 f"{self.fills} fills, {self.settlements} settlement reports, {len(self.groups)} order groups"]
         lines += [f"  UNACCOUNTED {u.kind} {u.cl_ord_id}: {u.detail}" for u in self.unaccounted]
         return "\n".join(lines)
 
@@ -86,6 +87,8 @@ def replay(journal: J.Journal, tracker: OrderTracker, book=None) -> RecoveryRepo
             report.settlements += 1
             if book is not None:
                 book.apply_settlement(J.decode_settlement(data))
+        elif kind == J.GROUP:
+            report.groups[data["group_id"]] = data
         elif kind == J.CANCEL_REJECT:
             tracker.apply_cancel_reject(J.decode_cancel_reject(data))
         elif kind == J.BUSINESS_REJECT:

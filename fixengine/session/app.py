@@ -161,6 +161,14 @@ class KalshiSessionApp(GuardedApplication):
         self.handler.on_session_reject(reject)
 
     # ------------------------------------------------------------------ application
+    def _on_settlement(self, state: SessionState, wire: str) -> None:
+        """A handler with `on_settlement_wire` keeps the raw page (and a malformed one) itself."""
+        on_wire = getattr(self.handler, "on_settlement_wire", None)
+        if on_wire is not None:
+            on_wire(state.name, wire)
+        else:
+            self.handler.on_settlement_report(parse.parse_settlement_report_text(wire, state.name))
+
     def _state_fast(self, session_id: fix.SessionID) -> SessionState:
         """The state without building the SessionID string when there is only one session (the
         engine's case): every Python call on the order path costs ~3x its idle-loop time live."""
@@ -191,7 +199,7 @@ class KalshiSessionApp(GuardedApplication):
             elif msg_type == "r":
                 self.handler.on_mass_cancel_report(parse.parse_mass_cancel_report(message, state.name))
             elif msg_type == "UMS":
-                self.handler.on_settlement_report(parse.parse_settlement_report_text(message.toString(), state.name))
+                self._on_settlement(state, message.toString())
             elif self._on_other is not None:
                 self._on_other(state.kind, msg_type, message)
             else:

@@ -231,6 +231,9 @@ def parse_session_reject(msg: fix.Message, session: str | None = None) -> Sessio
     )
 
 
+_MARKET_RESULTS = frozenset({"yes", "no", "scalar"})
+
+
 def parse_settlement_report_text(raw: str, session: str | None = None) -> SettlementReport:
     """MarketSettlementReport (35=UMS) from its wire text (part 2 §4.2).
 
@@ -262,13 +265,14 @@ def parse_settlement_report_text(raw: str, session: str | None = None) -> Settle
             except PricingError as exc:
                 raise MessageParseError(mt, 20108, None, f"party entry: {exc}") from None
             party = {"20109": value}
+            last_amount = None
         elif party is not None and tag in ("20110", "704", "705", "137"):
             party[tag] = value
         elif party is not None and tag == "1704":
             last_amount = value
         elif party is not None and tag == "1705":
-            # settlement money moves as PAYOUT; a BALANCE entry, if any, is not the payout
-            if value == "PAYOUT" and last_amount is not None:
+            # settlement money moves as PAYOUT (older docs: 2); a BALANCE entry is not the payout
+            if value in ("PAYOUT", "2") and last_amount is not None:
                 party["payout"] = last_amount
         else:
             top[tag] = value
@@ -283,13 +287,25 @@ def parse_settlement_report_text(raw: str, session: str | None = None) -> Settle
         price = parse_price_cents_lenient(top["730"])
     except PricingError as exc:
         raise MessageParseError(mt, 730, top["730"], str(exc)) from None
+    if price > 10_000:  # 730 is the YES value in cents: at most 100.00
+        raise MessageParseError(mt, 730, top["730"], "settlement price above 100 cents")
+    # Older docs showed "Yes": accept any case, keep the documented lower-case spelling.
+    result = top["20107"].lower()
+    if result not in _MARKET_RESULTS:
+        raise MessageParseError(mt, 20107, top["20107"], "expected yes, no or scalar")
+    count = top.get("20108")
+    if count is not None and (not count.isdigit() or int(count) != len(parties)):
+        raise MessageParseError(mt, 20108, count, f"count does not match the {len(parties)} party entries")
+    total = top.get("20106")
+    if total is not None and (not total.isdigit() or int(total) < 1):
+        raise MessageParseError(mt, 20106, total, "expected a positive page count")
     return SettlementReport(
         report_id=top["20105"],
         symbol=top["55"],
         clearing_date=top.get("715", ""),
-        result=top["20107"],
+        result=result,
         settlement_price_cents_x100=price,
         last_fragment=top.get("893", "Y") != "N",
-        total_reports=int(top["20106"]) if top.get("20106", "").isdigit() else None,
+        total_reports=int(total) if total is not None else None,
         parties=parties,
     )

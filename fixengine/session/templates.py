@@ -47,6 +47,8 @@ class OrderFields:
     order_group: str | None = None  # SecondaryClOrdID(526)
     cancel_on_pause: bool = False
     ex_destination: int | None = None
+    quote_id: str | None = None  # QuoteID(117): this order accepts an RFQ quote (part2 §5.4)
+    rfq_id: str | None = None  # RfqId(21023): the RFQ the quote must belong to
 
 
 # The SWIG function behind FieldMap.setField, called directly (the wrapper adds ~0.3 us a call).
@@ -100,6 +102,17 @@ class OrderTemplates:
             template = self._nos_by_shape[shape] = self._build_new_order(o)
         msg = fix.Message(template)
         _set(msg, T.CL_ORD_ID, o.cl_ord_id)
+        return msg
+
+    def quote_accept_order(self, o: OrderFields) -> fix.Message:
+        """A NewOrderSingle accepting an RFQ quote (117 + optional 21023). Built afresh, not from
+        the shape cache: every quote id is used once."""
+        msg = self._build_new_order(o)
+        _set(msg, T.CL_ORD_ID, o.cl_ord_id)
+        if o.quote_id:
+            _set(msg, T.QUOTE_ID, o.quote_id)
+        if o.rfq_id:
+            _set(msg, T.RFQ_ID, o.rfq_id)
         return msg
 
     def _build_new_order(self, o: OrderFields) -> fix.Message:

@@ -7,6 +7,8 @@
     POST /pause    {"symbol"?: str, "kind"?: "trading"|"exchange"}
     POST /resume   {"symbol"?: str}
     POST /close    {"symbol": str}
+    POST /determine {"symbol": str, "result": "yes"|"no"|"scalar", "price"?: "0.3060"}
+    POST /settle    {"symbol": str, "result"?: ..., "price"?: "0.3060"}   (determines first if needed)
     POST /add-liquidity {"user": str, "symbol": str, "side": "buy"|"sell"|"1"|"2",
                          "price": "0.5600", "qty": "10"}
     POST /drop-session  {"key": str}
@@ -31,7 +33,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from fixengine.errors import FixEngineError, UserInputError
 from fixengine.model import Side
-from fixengine.pricing import PricingError, parse_order_price_dollars, parse_order_qty
+from fixengine.pricing import (PricingError, format_money, format_qty, parse_order_price_dollars, parse_order_qty,
+                               parse_price_dollars)
+from fixengine.sim.exchange.events import MarketSettled
 
 DEFAULT_ADMIN_PORT = 8299
 
@@ -106,6 +110,9 @@ class _Handler(BaseHTTPRequestHandler):
             "/pause": lambda b: self.sim.pause(b.get("symbol"), b.get("kind", "trading")),
             "/resume": lambda b: self.sim.resume(b.get("symbol")),
             "/close": lambda b: self.sim.close_market(_need(b, "symbol")),
+            "/determine": lambda b: self.sim.determine_market(_need(b, "symbol"), _need(b, "result"),
+                                                              _yes_price(b)),
+            "/settle": self._settle,
             "/add-liquidity": self._add_liquidity,
             "/drop-session": lambda b: {"connections": self.sim.drop_session(_need(b, "key"))},
             "/delay": lambda b: {"connections": self.sim.delay_outbound(_need(b, "key"), float(b.get("ms", 0)))},
@@ -158,6 +165,27 @@ class _Handler(BaseHTTPRequestHandler):
         return {"events": [type(e).__name__ for e in events],
                 "order_id": next((e.order.order_id for e in events if hasattr(e, "order")), None),
                 "rejected": next((e.text for e in events if type(e).__name__ == "OrderRejected"), None)}
+
+
+    def _settle(self, body):
+        events = self.sim.settle_market(_need(body, "symbol"), body.get("result") or None, _yes_price(body))
+        settled = [e for e in events if isinstance(e, MarketSettled)]
+        return {"events": [type(e).__name__ for e in events],
+                "settlements": [_settlement_json(entry) for e in settled for entry in e.entries]}
+
+
+def _yes_price(body: dict) -> int | None:
+    """Optional settlement value of one YES contract, dollars text ("0.3060") -> exact price units."""
+    text = body.get("price")
+    if text in (None, ""):
+        return None
+    return parse_price_dollars(str(text))
+
+
+def _settlement_json(entry) -> dict:
+    return {"user": entry.user_id, "subaccount": entry.subaccount, "result": entry.result,
+            "yes": format_qty(entry.long_qty), "no": format_qty(entry.short_qty),
+            "payout": format_money(entry.payout, 2), "fee": format_money(entry.fee, 2)}
 
 
 def _is_event(value) -> bool:

@@ -1,9 +1,11 @@
 """`fixengine sim ...`: run the simulator in the foreground, or talk to a running one.
 
-    fixengine sim --config config/simulator.yaml [--admin-port 8299]
+    fixengine sim --config config/simulator.yaml [--admin-port 8299] [--settlement-page-size 100]
     fixengine sim admin books|orders|sessions|stats [--user ID] [--open]
     fixengine sim admin pause|resume [--symbol T] [--exchange]
     fixengine sim admin close --symbol T
+    fixengine sim admin determine --symbol T --result yes|no|scalar [--price 0.3060]
+    fixengine sim admin settle --symbol T [--result yes|no|scalar] [--price 0.3060]
     fixengine sim admin add-liquidity --user ID --symbol T --side buy|sell --price 0.56 --qty 10
     fixengine sim admin drop-session --key KEY
     fixengine sim admin delay --key KEY --ms 250
@@ -19,6 +21,7 @@ import signal
 import threading
 
 from fixengine.sim.admin import DEFAULT_ADMIN_PORT, admin_request
+from fixengine.sim.gateway.settlement import DEFAULT_PAGE_SIZE
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,6 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sim.add_argument("--config", default="config/simulator.yaml", help="simulator YAML (default: %(default)s)")
     sim.add_argument("--admin-port", type=int, default=DEFAULT_ADMIN_PORT,
                      help="loopback port of the admin API (0 = ephemeral; default: %(default)s)")
+    sim.add_argument("--settlement-page-size", type=int, default=DEFAULT_PAGE_SIZE,
+                     help="party entries per settlement report page (35=UMS; default: %(default)s)")
     sim.set_defaults(func=_run)
     actions = sim.add_subparsers(dest="sim_command", metavar="admin")
     admin = actions.add_parser("admin", help="commands for a running simulator (admin API on loopback)")
@@ -48,6 +53,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = cmds.add_parser("close", help="close a market (open orders are canceled)")
     p.add_argument("--symbol", required=True)
     p.set_defaults(func=_post)
+    for name, helptext in (("determine", "record a market's result (closes it first)"),
+                           ("settle", "settle a market: pay out positions, send settlement reports")):
+        p = cmds.add_parser(name, help=helptext)
+        p.add_argument("--symbol", required=True)
+        p.add_argument("--result", required=name == "determine", choices=("yes", "no", "scalar"))
+        p.add_argument("--price", help="YES value in dollars, e.g. 0.3060 (scalar results)")
+        p.set_defaults(func=_post)
     p = cmds.add_parser("add-liquidity", help="rest an order as another account")
     for arg in ("--user", "--symbol", "--side", "--price", "--qty"):
         p.add_argument(arg, required=True)
@@ -70,7 +82,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     from fixengine.sim.server import Simulator
 
-    sim = Simulator.from_config(args.config, admin_port=args.admin_port)
+    from fixengine.errors import UserInputError
+    from fixengine.sim.gateway import GatewayOptions
+
+    if args.settlement_page_size < 1:
+        raise UserInputError(f"--settlement-page-size must be at least 1, got {args.settlement_page_size}")
+    sim = Simulator.from_config(args.config, admin_port=args.admin_port,
+                                options=GatewayOptions(settlement_page_size=args.settlement_page_size))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with sim:
@@ -108,6 +126,12 @@ def _post(args: argparse.Namespace) -> int:
             body["symbol"] = args.symbol
         if cmd == "pause" and args.exchange:
             body["kind"] = "exchange"
+    elif cmd in ("determine", "settle"):
+        body = {"symbol": args.symbol}
+        if args.result:
+            body["result"] = args.result
+        if args.price:
+            body["price"] = args.price
     elif cmd == "add-liquidity":
         body = {"user": args.user, "symbol": args.symbol, "side": args.side, "price": args.price, "qty": args.qty}
     else:

@@ -115,6 +115,21 @@ class SimMarket:
     close_time: datetime | None
     result: str  # "" | "yes" | "no" | "scalar"
     settlement_price: int | None  # YES value in price units once determined
+    high_volatility: bool = False  # RFQ High Volatility Market: short confirm / execution timers (part2 §5.2)
+
+
+@dataclass(frozen=True, slots=True)
+class SimRfq:
+    """RFQ timers and limits (part2 §5.2); defaults are Kalshi's documented values."""
+
+    confirm_window_s: float = 30.0  # accept -> QuoteConfirm (35=U7) deadline
+    confirm_window_hvm_s: float = 3.0  # same on a high-volatility market
+    execution_delay_s: float = 15.0  # confirm -> orders enter the book
+    execution_delay_hvm_s: float = 1.0
+    # Exchange expiry of an open RFQ: 24 h in older Kalshi pages, removed from the newest one
+    # (current value UNCONFIRMED); 0 disables expiry.
+    lifetime_s: float = 24 * 3600.0
+    max_open_per_user: int = 100  # REST: at most 100 open RFQs per user
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +145,7 @@ class SimConfig:
     users: tuple[SimUser, ...]
     markets: tuple[SimMarket, ...]
     id_seed: int = 0  # seed of the deterministic OrderID / TrdMatchID generator
+    rfq: SimRfq = SimRfq()  # RFQ timers and limits (`rfq:` section)
     target_comp_ids: Mapping[SessionKind, str] = field(
         default_factory=lambda: MappingProxyType(dict(DEFAULT_TARGET_COMP_ID))
     )
@@ -184,12 +200,35 @@ def _build(top: Section, base: Path) -> SimConfig:
     seed = top.get("id_seed", as_int, default=0)
     users = _users(top, base)
     markets = _markets(top, base)
+    rfq = _rfq(top.section("rfq"))
     top.finish()
     return SimConfig(
         source=top.file, listen_host=listen_host, ports=MappingProxyType(ports), tls=tls,
         comp_id_mode=comp_id_mode, connection_scope=scope, retention_hours=retention,
-        skew_tolerance_seconds=skew, users=users, markets=markets, id_seed=seed,
+        skew_tolerance_seconds=skew, users=users, markets=markets, id_seed=seed, rfq=rfq,
     )
+
+
+def _rfq(sec: Section) -> SimRfq:
+    defaults = SimRfq()
+    values = {name: sec.get(name, _as_seconds, default=getattr(defaults, name))
+              for name in ("confirm_window_s", "confirm_window_hvm_s", "execution_delay_s", "execution_delay_hvm_s",
+                           "lifetime_s")}
+    limit = sec.get("max_open_per_user", _int_range(1, 1_000_000), default=defaults.max_open_per_user)
+    sec.finish()
+    return SimRfq(max_open_per_user=limit, **values)
+
+
+def _as_seconds(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError(f"must be a number of seconds, got {describe(value)}")
+    try:
+        seconds = float(value if isinstance(value, (int, float)) else as_number_text(value))
+    except (TypeError, ValueError):
+        raise ValueError(f"must be a number of seconds, got {describe(value)}") from None
+    if not 0 <= seconds <= 30 * 86400:
+        raise ValueError("must be between 0 and 2592000 seconds")
+    return seconds
 
 
 def _ports(sec: Section) -> dict[SessionKind, int]:
@@ -349,6 +388,7 @@ def _market(sec: Section) -> SimMarket:
     close_time = sec.get("close_time", _as_time, default=None)
     result = sec.get("result", one_of({"": "", "yes": "yes", "no": "no", "scalar": "scalar"}), default="")
     settlement_price = sec.get("settlement_price", _as_price_text, default=None)
+    high_volatility = sec.get("high_volatility", as_bool, default=False)
     sec.finish()
     if status in ("determined", "settled") and not result:
         raise sec.error("result", f"a {status} market needs a result (yes, no or scalar)")
@@ -360,7 +400,7 @@ def _market(sec: Section) -> SimMarket:
         ticker=ticker, event_ticker=event_ticker, series_ticker=series_ticker, title=title, status=status,
         grid=grid, price_level_structure=structure, fractional=fractional, fee_type=fee_type,
         fee_multiplier=fee_multiplier, maker_fee_multiplier=maker_multiplier, flat_fee=flat_fee, shard=shard,
-        close_time=close_time, result=result, settlement_price=settlement_price,
+        close_time=close_time, result=result, settlement_price=settlement_price, high_volatility=high_volatility,
     )
 
 

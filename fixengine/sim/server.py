@@ -128,6 +128,14 @@ class Simulator:
     def close_market(self, symbol: str) -> list:
         return self.gateway.call(lambda: self.exchange.close_market(symbol))
 
+    def determine_market(self, symbol: str, result: str, price: int | None = None) -> list:
+        """Close (if open) and record the result; `price` = YES value in price units (scalar only)."""
+        return self.gateway.call(lambda: self.exchange.determine_market(symbol, result, price))
+
+    def settle_market(self, symbol: str, result: str | None = None, price: int | None = None) -> list:
+        """Determine (if not yet, or with a new result) and pay out; UMS reports go to PT/RT sessions."""
+        return self.gateway.call(lambda: self.exchange.settle_market(symbol, result, price))
+
     def add_liquidity(self, user_id: str, symbol: str, side: Side, price: int, qty: int, **kw) -> list:
         return self.gateway.call(lambda: self.exchange.add_liquidity(user_id, symbol, side, price, qty, **kw))
 

@@ -132,7 +132,7 @@ def test_auto_ports_must_be_resolved_before_building():
     with pytest.raises(ConfigError, match=r"sessions\.NR\.port: is 'auto' .*with_endpoints"):
         quickfix_settings(cfg)
     assert "SocketConnectPort=auto" in settings_text(cfg)
-    resolved = cfg.with_endpoints(ports={"NR": 41000, "DC": 41001, "RT": 41002})
+    resolved = cfg.with_endpoints(ports={"NR": 41000, "DC": 41001, "RT": 41002, "PT": 41003})
     assert by_target(initiator_plan(resolved))["KalshiNR"]["SocketConnectPort"] == "41000"
 
 

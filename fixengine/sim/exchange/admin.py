@@ -61,6 +61,7 @@ class AdminMixin:
                 self._expire_due(market.close_time, events)
                 self._close(market, now, events)
         self._expire_due(now, events)
+        self._rfq_run_due(now, events)  # rfq.RfqMixin: confirmation / execution / expiry timers
 
     def _expire_due(self, now: datetime, events: list) -> None:
         while self._expiries and self._expiries[0][0] <= now:

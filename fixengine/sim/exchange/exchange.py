@@ -17,12 +17,15 @@ Public API (stable; additive changes only):
     events = ex.add_liquidity(user_id, symbol, side, price, qty, ...)   # admin helper
     events = ex.create_order_group(user_id, limit, ...) / ex.order_group_action(user_id, action, group_id, ...)
     ex.deposit(user_id, amount, subaccount)
+    events = ex.create_rfq(CreateRfq) / ex.cancel_rfq(CancelRfq)            # RFQ creator (rfq.py)
+    events = ex.quote(SubmitQuote) / ex.cancel_quote(CancelQuote) / ex.confirm_quote(ConfirmQuote)  # maker
+    events = ex.accept_quote(AcceptQuote)      # 35=UA or 35=D+117; timers run from advance_time
 
 Read-only queries: markets(), market(ticker), orderbook(ticker, depth), orders(user_id, ...),
 order(order_id), positions(user_id, ...), balance(user_id, subaccount), fills(user_id, ...),
 settlements(user_id, ...), history(user_id, since=, shard=), history_range(user_id, begin, end)
 (drop copy), last_exec_id(shard), trades(symbol), order_groups(user_id), paused(),
-user_for_key(key_id), account_info(user_id).
+user_for_key(key_id), account_info(user_id), rfqs(user_id), quotes(user_id).
 
 Every public method takes the exchange's RLock, so the gateway's QuickFIX threads,
 the REST face and admin commands can call it concurrently. Every event list is in
@@ -36,7 +39,7 @@ from datetime import datetime
 from typing import Iterable
 
 from fixengine.model import OrdStatus, Side, TimeInForce
-from fixengine.sim.config import SimConfig
+from fixengine.sim.config import SimConfig, SimRfq
 from fixengine.sim.exchange.accounts import Account
 from fixengine.sim.exchange.admin import AdminMixin
 from fixengine.sim.exchange.clock import Clock, day_order_expiry, system_clock
@@ -46,6 +49,7 @@ from fixengine.sim.exchange.markets import Market
 from fixengine.sim.exchange.orders import Order
 from fixengine.sim.exchange.queries import QueriesMixin
 from fixengine.sim.exchange.requests import CancelOrder, MassCancel, NewOrder, ReplaceOrder
+from fixengine.sim.exchange.rfq import RfqMixin
 from fixengine.sim.exchange.state import ExchangeState
 from fixengine.sim.exchange.trading import TradingMixin
 from fixengine.sim.exchange import validation as v
@@ -53,15 +57,16 @@ from fixengine.sim.exchange import validation as v
 ADMIN_KEY = "admin"
 
 
-class Exchange(TradingMixin, OrderGroupMixin, AdminMixin, QueriesMixin, ExchangeState):
+class Exchange(TradingMixin, OrderGroupMixin, RfqMixin, AdminMixin, QueriesMixin, ExchangeState):
     """A deterministic, thread-safe Kalshi exchange core (markets, accounts, matching)."""
 
     def __init__(self, markets: Iterable[Market], accounts: Iterable[Account], *, clock: Clock = system_clock, id_seed: int = 0,
                  stp_scope: str = "user", mass_cancel_scope: str = "user",
-                 exec_clock_base: int | None = None) -> None:
+                 exec_clock_base: int | None = None, rfq: SimRfq | None = None) -> None:
         ExchangeState.__init__(self, markets, accounts, clock=clock, id_seed=id_seed, stp_scope=stp_scope,
                                mass_cancel_scope=mass_cancel_scope, exec_clock_base=exec_clock_base)
         self._groups_init()
+        self._rfq_init(rfq)
 
     @classmethod
     def from_config(cls, config: SimConfig, clock: Clock = system_clock, **options) -> Exchange:
@@ -69,7 +74,7 @@ class Exchange(TradingMixin, OrderGroupMixin, AdminMixin, QueriesMixin, Exchange
         return cls(
             [Market.from_config(m) for m in config.markets],
             [Account.from_config(u) for u in config.users],
-            clock=clock, id_seed=config.id_seed, **options,
+            clock=clock, id_seed=config.id_seed, rfq=config.rfq, **options,
         )
 
     # ------------------------------------------------------------------ NewOrderSingle

@@ -23,12 +23,13 @@ class Market:
     __slots__ = (
         "ticker", "event_ticker", "series_ticker", "title", "status", "grid", "price_level_structure",
         "fractional", "fees", "shard", "close_time", "result", "settlement_price", "book", "last_price",
-        "volume", "open_interest", "settled_time", "updated_time",
+        "volume", "open_interest", "settled_time", "updated_time", "high_volatility",
     )
 
     def __init__(self, ticker: str, *, event_ticker: str, series_ticker: str, title: str, status: str,
                  grid: TickGrid, price_level_structure: str, fractional: bool, fees: FeeSchedule, shard: int,
-                 close_time: datetime | None = None, result: str = "", settlement_price: int | None = None) -> None:
+                 close_time: datetime | None = None, result: str = "", settlement_price: int | None = None,
+                 high_volatility: bool = False) -> None:
         self.ticker = ticker
         self.event_ticker = event_ticker
         self.series_ticker = series_ticker
@@ -48,6 +49,7 @@ class Market:
         self.open_interest = 0  # qty units of YES (== NO) contracts outstanding
         self.settled_time: datetime | None = None
         self.updated_time: datetime | None = None
+        self.high_volatility = high_volatility  # RFQ timers: 3 s confirm / 1 s execution (part2 §5.2)
 
     @classmethod
     def from_config(cls, cfg: SimMarket) -> Market:
@@ -57,6 +59,7 @@ class Market:
             fractional=cfg.fractional,
             fees=FeeSchedule(cfg.fee_type, cfg.fee_multiplier, cfg.maker_fee_multiplier, cfg.flat_fee),
             shard=cfg.shard, close_time=cfg.close_time, result=cfg.result, settlement_price=cfg.settlement_price,
+            high_volatility=cfg.high_volatility,
         )
 
     @property

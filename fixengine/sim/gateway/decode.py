@@ -4,12 +4,14 @@ QuickFIX has already checked the dictionary (required tags, types, enums). What 
 the Kalshi wire semantics that depend on the session: cents vs dollars (21005), 2-decimal
 quantities, ExecInst letters, the two spellings of the order-group id. A value QuickFIX let
 through but Kalshi's wire format forbids is a session-level problem -> `fix.IncorrectTagValue`
-(35=3, 373=5); a missing conditionally-required field -> `BusinessReject` (35=j, 380=5).
+(35=3, 373=5); a missing conditionally-required field -> `BusinessReject` (35=j, 380=5), except
+on UOG, where Kalshi answers at session level -> `SessionReject` (35=3, 373=1).
 Business rules (ticker, grid, balance, ranges) stay with the exchange.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,6 +35,22 @@ class BusinessReject(Exception):
         super().__init__(text)
         self.reason = reason
         self.text = text
+
+
+class SessionReject(Exception):
+    """Answer with a session-level Reject (35=3) that QuickFIX cannot produce from fromApp: a
+    FieldNotFound raised there becomes 35=j 380=5, but Kalshi answers a missing conditionally
+    required UOG field at session level (part2 §2.2)."""
+
+    def __init__(self, tag: int, reason: int, text: str) -> None:
+        super().__init__(text)
+        self.tag = tag
+        self.reason = reason
+        self.text = text
+
+
+def _missing_field(tag: int) -> SessionReject:
+    return SessionReject(tag, 1, "Required tag missing")  # 373=1, QuickFIX's own wording
 
 
 class OrderGroupConflict(Exception):
@@ -199,17 +217,38 @@ class GroupRequest:
 
 
 def group_request(msg: fix.Message) -> GroupRequest:
+    """Wire rules of 35=UOG (part2 §2.2); each breach is a session Reject (35=3):
+    20131 missing (373=1, QuickFIX already checks: the dictionary marks it required) or not 1-5
+    (373=5); 20132 missing on Create / Update (373=1) or not an integer (373=6); 20130 missing on
+    Reset / Delete / Trigger / Update (373=1), present on Create (373=5) or not a UUID (373=5).
+    The limit's range (1 - 1,000,000) is a business rule: the exchange answers 35=j."""
     action = _int(msg, 20131)
+    if action is None:
+        raise _missing_field(20131)  # QuickFIX's dictionary check normally answers this first
     if action not in (1, 2, 3, 4, 5):
         raise fix.IncorrectTagValue(20131)
     limit = _int(msg, 20132)
     if action in (1, 5) and limit is None:
-        raise BusinessReject(5, "OrderGroupContractsLimit(20132) is required to create or update a group")
+        raise _missing_field(20132)
     group_id = get(msg, 20130)
     if action == 1 and group_id is not None:
-        raise fix.IncorrectTagValue(20130)  # Create never names a group
-    if action != 1 and not group_id:
-        raise BusinessReject(5, "OrderGroupID(20130) is required for this OrderGroupAction")
+        raise fix.IncorrectTagValue(20130)  # Create never names a group: the server makes the id
+    if action != 1:
+        if group_id is None:
+            raise _missing_field(20130)
+        if not is_uuid(group_id):
+            raise fix.IncorrectTagValue(20130)
     shard = _shard(msg)
     return GroupRequest(action, group_id, None if limit is None else limit * 100, _int(msg, 79, 0),
                         0 if shard is None else shard)
+
+
+def is_uuid(text: str) -> bool:
+    """Canonical 8-4-4-4-12 hex form (how Kalshi writes group ids)."""
+    if len(text) != 36 or text.count("-") != 4:
+        return False
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True

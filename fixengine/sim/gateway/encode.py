@@ -213,6 +213,18 @@ def business_reject(ref_seq: str, ref_msg_type: str, reason: int, text: str, ref
     return msg
 
 
+def session_reject(ref_seq: str, ref_msg_type: str, ref_tag: int, reason: int, text: str) -> fix.Message:
+    """Reject (35=3) written by the gateway itself (see decode.SessionReject)."""
+    msg = _new("3")
+    set_ = msg.setField
+    set_(45, ref_seq)
+    set_(371, str(ref_tag))
+    set_(372, ref_msg_type)
+    set_(373, str(reason))
+    set_(58, text)
+    return msg
+
+
 def group_response(event) -> fix.Message:
     """OrderGroupResponse (35=UOH): 20130, 20132 (whole contracts, echoed on Create/Update), 79."""
     msg = _new("UOH")

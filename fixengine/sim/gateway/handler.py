@@ -6,8 +6,9 @@ Checks in the order a request meets them (part1 §3.9, §3.11, §4.7, §5.3):
 2. listener sessions are read-only: D/F/G/q and RFQ creation / quote acceptance -> 35=j 380=6
    (the 380 code for listener restrictions is UNCONFIRMED; 6 "Not authorized" is used);
    a read-only key sending orders -> 380=6 as well;
-3. OrderMassCancelRequest only on KalshiNR -> otherwise 380=3; OrderGroupRequest (UOG) is
-   answered with UOH, or 35=j for a business error (380=1 unknown group, else 0 with Text);
+3. OrderMassCancelRequest only on KalshiNR -> otherwise 380=3; OrderGroupRequest (UOG, NR/RT
+   only) is answered with UOH, 35=3 for a wire-rule breach (decode.group_request), or 35=j for a
+   business error (380=1 unknown group, else 0 with Text);
 4. the user's Write token bucket -> 380=8 with 379=ClOrdID; mass cancel is also limited to one
    per second per key, and a breach is answered the same way (35=j 380=8), because Kalshi lists
    that limit under rate limits and documents 380=8 as the rate-limit signal;
@@ -98,6 +99,9 @@ class OrderHandler:
                 self._order_group(entry, msg)
         except decode.BusinessReject as exc:
             self._bmr(entry, msg, exc.reason, exc.text)
+        except decode.SessionReject as exc:
+            header = msg.getHeader()
+            entry.session.send(encode.session_reject(header.getField(34), msg_type, exc.tag, exc.reason, exc.text))
 
     # ------------------------------------------------------------------ requests
     def _new_order(self, entry: SessionEntry, msg: fix.Message) -> None:

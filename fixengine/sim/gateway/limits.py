@@ -28,6 +28,14 @@ WRITE_COSTS = {
     "q": DEFAULT_WRITE_COST,
     "UOG": DEFAULT_WRITE_COST,
     "A": DEFAULT_WRITE_COST,
+    # RFQ messages are charged like the equivalent REST operations (part2 §5.1); the per-operation
+    # costs are UNCONFIRMED, so each costs the default write cost.
+    "R": DEFAULT_WRITE_COST,
+    "UE": DEFAULT_WRITE_COST,
+    "UA": DEFAULT_WRITE_COST,
+    "S": DEFAULT_WRITE_COST,
+    "Z": DEFAULT_WRITE_COST,
+    "U7": DEFAULT_WRITE_COST,
 }
 
 

@@ -66,6 +66,10 @@ class SessionRegistry:
         """Listener sessions of the user that can receive now (live) or later (RT store)."""
         return [e for e in self._by_user.get(user_id, ()) if e.listener and (e.logged_on or e.kind is SessionKind.RT)]
 
+    def sessions_of(self, user_id: str) -> list[SessionEntry]:
+        """Every session (any kind, online or not) of the user's API keys."""
+        return list(self._by_user.get(user_id, ()))
+
     def entries(self) -> list[SessionEntry]:
         return list(self._by_name.values())
 

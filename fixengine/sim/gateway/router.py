@@ -2,8 +2,8 @@
 
 Who receives what:
 * the session that entered the order (by the exchange's `session_id`) gets every report,
-  35=9 and 35=r; if it is offline an RT session still gets them into its QuickFIX store
-  (resent after reconnect), anything else loses them, as on Kalshi;
+  35=9 and 35=r; if it is offline a retransmitting session (RT, PT) still gets them into its
+  QuickFIX store (resent after reconnect), anything else loses them, as on Kalshi;
 * every listener session of the same user (20126=Y) gets a read-only copy of each
   ExecutionReport (never 35=9 / 35=r, which answer a request it did not make).
 
@@ -26,7 +26,7 @@ from typing import Iterable
 
 import quickfix as fix
 
-from fixengine.config.types import SessionKind
+from fixengine.config.types import RETRANSMIT_KINDS
 from fixengine.sim.exchange.events import (
     CancelReason,
     CancelRejected,
@@ -54,8 +54,8 @@ class Router:
         self.event_routes: list = []
 
     def send(self, entry: SessionEntry, msg: fix.Message) -> None:
-        """Deliver now, or into the store of an offline RT session; otherwise the report is lost."""
-        if entry.session is None or not (entry.logged_on or entry.kind is SessionKind.RT):
+        """Deliver now, or into the store of an offline RT/PT session; otherwise the report is lost."""
+        if entry.session is None or not (entry.logged_on or entry.kind in RETRANSMIT_KINDS):
             self.lost += 1
             return
         if entry.flags is None:  # never logged on: no presentation rules known, nothing to keep

@@ -34,7 +34,9 @@ from fixengine.sim.gateway.limits import LogonGuard, MinInterval, RateLimiter
 from fixengine.sim.gateway.logon import LogonFlags
 from fixengine.sim.gateway.marketdata import DEFAULT_MAX_SYMBOLS, MarketDataPublisher
 from fixengine.sim.gateway.registry import SessionEntry, SessionRegistry
+from fixengine.sim.gateway import rfq as rfq_desk
 from fixengine.sim.gateway.router import Router
+from fixengine.sim.gateway.settlement import DEFAULT_PAGE_SIZE, SettlementReporter
 from fixengine.sim.gateway.tls import ServerCert, generate_self_signed, server_context
 
 log = logging.getLogger(__name__)
@@ -50,13 +52,15 @@ class GatewayOptions:
     failed_logon_window_s: float = 60.0
     mass_cancel_interval_s: float = 1.0  # OrderMassCancelRequest: at most 1 per second
     store_dir: Path | None = None  # FileStore for RT/PT; None = MemoryStore
-    # Session kinds served: NR and RT order entry, DC drop-copy replay, MD market data (PT and RFQ
-    # are not built yet). Each served kind costs one QuickFIX session (a data-dictionary copy) per
-    # API key at start-up (MD measured: +0.02 s for 3 keys).
-    kinds: frozenset[SessionKind] = frozenset({SessionKind.NR, SessionKind.RT, SessionKind.DC, SessionKind.MD})
+    # Session kinds served: NR and RT order entry, DC drop-copy replay, PT post-trade (settlement
+    # reports, retransmitting like RT), RFQ market makers, MD market data. Each served kind costs
+    # one QuickFIX session (a data-dictionary copy) per API key at start-up (MD measured: +0.02 s
+    # for 3 keys).
+    kinds: frozenset[SessionKind] = frozenset(SessionKind)
     monotonic: Callable[[], float] = time.monotonic  # rate limits (tests may inject)
     md_max_symbols: int = DEFAULT_MAX_SYMBOLS  # KalshiMD symbols per session (Kalshi's limit UNCONFIRMED)
     dropcopy: DropCopyOptions = DropCopyOptions()  # KalshiDC U1 look-back and rate limit
+    settlement_page_size: int = DEFAULT_PAGE_SIZE  # party entries per UMS page (Kalshi's: UNCONFIRMED)
 
 
 class Gateway:
@@ -81,6 +85,10 @@ class Gateway:
         self.market_data = MarketDataPublisher(exchange, clock, self.handler.lock, options.md_max_symbols)
         self.handler.market_data = self.market_data
         self.router.observers.append(self.market_data.on_events)
+        self.settlement = SettlementReporter(self.registry, self.router.send,
+                                             lambda key_id: _key_subaccount(self.keys, key_id),
+                                             options.settlement_page_size)
+        self.router.event_routes.append(self.settlement)
         override = "Kalshi" if config.comp_id_mode == "kalshi" else None
         self.dropcopy = DropCopyReplayer(exchange, clock, options.dropcopy, options.monotonic)
         self.app = GatewayApplication(self.registry, DropCopyDispatch(self.handler, self.dropcopy), clock,
@@ -92,6 +100,7 @@ class Gateway:
         self._cleanup: queue.Queue = queue.Queue()
         self._cleanup_thread: threading.Thread | None = None
         self.disconnect_cancels = 0
+        rfq_desk.install(self)  # RFQ creator/maker messages and events (gateway/rfq.py)
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
@@ -266,6 +275,11 @@ class Gateway:
         if flags is not None and flags.cancel_on_disconnect and entry.conn_id == conn_id:
             self.disconnect_cancels += 1
             self.call(lambda: self.exchange.cancel_all_for_key(key_id))
+
+
+def _key_subaccount(keys: dict[str, KeyRecord], key_id: str) -> int | None:
+    record = keys.get(key_id)
+    return None if record is None else record.subaccount
 
 
 def _key_records(config: SimConfig) -> dict[str, KeyRecord]:

@@ -28,7 +28,7 @@ def minimal(**overrides):
 def test_shipped_config_loads_and_builds_an_exchange():
     cfg = load_sim_config(REPO / "config" / "simulator.yaml")
     assert cfg.listen_host == "127.0.0.1" and cfg.ports[SessionKind.NR] == 0
-    assert len(cfg.users) == 2 and all(2 <= len(u.keys) <= 3 for u in cfg.users)
+    assert len(cfg.users) == 2 and all(2 <= len(u.keys) <= 4 for u in cfg.users)
     structures = {m.price_level_structure for m in cfg.markets}
     assert {"tapered_deci_cent", "deci_cent", "linear_cent"} <= structures
     assert any(m.fractional for m in cfg.markets) and any(m.shard == 2 for m in cfg.markets)
