@@ -36,6 +36,7 @@ from fixengine.config.types import EngineConfig, SessionKind
 from fixengine.engine import journal as J
 from fixengine.engine import userterms as U
 from fixengine.engine.events import Event, EventKind
+from fixengine.engine.extension_points import EngineExtensionPoints
 from fixengine.engine.groups import ORDER_GROUP_CANCEL, OrderGroups
 from fixengine.engine.orders import Order, OrderTracker, PendingRequest
 from fixengine.engine.positions import PositionBook
@@ -43,6 +44,7 @@ from fixengine.engine.recovery import RecoveryReport, encode_order, encode_reque
 from fixengine.engine.risk import RiskChecker, RiskLimits
 from fixengine.engine.throttle import WriteThrottle
 from fixengine.errors import FixEngineError, UserInputError
+from fixengine.fanout import fan_out
 from fixengine.pricing.errors import PricingError
 from fixengine.pricing.ticks import TickGrid
 from fixengine.pricing.units import ONE_CENT
@@ -90,7 +92,7 @@ def default_journal_path(cfg: EngineConfig, kind: SessionKind) -> Path:
     return cfg.storage.journal_dir / f"orders-{cfg.session(kind).api_key_id}-{kind.value}.sqlite"
 
 
-class Engine:
+class Engine(EngineExtensionPoints):
     def __init__(self, cfg: EngineConfig, *, session: SessionKind | str | None = None, poll_mode: bool = False,
                  journal_path: str | Path | None = None, event_queue: bool = True,
                  rate_limit_max_wait_s: float = 0.5, dictionaries: tuple | None = None,
@@ -102,7 +104,7 @@ class Engine:
         self.use_dollars = bool(self.session_cfg.logon.use_dollars)
         self._lock = threading.RLock()
         self._callbacks: list[Callable[[Event], None]] = []
-        # Extensions (order groups, RFQ requester) register what they answer by MsgType.
+        # Extensions (order groups, RFQ requester) register what they answer by MsgType (extension_points.py).
         self._message_handlers: dict[str, Callable[[object], None]] = {}
         self._reject_handlers: dict[str, Callable[[object], bool]] = {}
         self.events: queue.SimpleQueue[Event] | None = queue.SimpleQueue() if event_queue else None
@@ -168,15 +170,7 @@ class Engine:
 
     def wait(self, predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
         """Wait (or poll, in poll mode) until predicate() is true; returns its final value."""
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            if time.monotonic() >= deadline:
-                return predicate()
-            if self.poll_mode:
-                self.conn.poll()
-            else:
-                time.sleep(0.001)
-        return True
+        return self.conn.wait_until(predicate, timeout, sleep_s=0.001)
 
     @property
     def logged_on(self) -> bool:
@@ -184,75 +178,6 @@ class Engine:
 
     def on_event(self, callback: Callable[[Event], None]) -> None:
         self._callbacks.append(callback)
-
-    # ------------------------------------------------------------------ extensions
-    def add_message_handler(self, msg_type: str, handler: Callable[[object], None]) -> None:
-        """Route inbound 35=<msg_type> (a quickfix.Message, on QuickFIX's thread) to `handler`."""
-        self._message_handlers[msg_type] = handler
-
-    def add_reject_handler(self, ref_msg_type: str, handler: Callable[[object], bool]) -> None:
-        """Offer 35=j / 35=3 whose RefMsgType(372) is `ref_msg_type` to `handler` first; it returns
-        True when it consumed the reject (e.g. a refused OrderGroupRequest)."""
-        self._reject_handlers[ref_msg_type] = handler
-
-    def send_message(self, message) -> bool:
-        """Send a built quickfix.Message on the engine's session; False when not logged on."""
-        return self.conn.send(self.kind, message)
-
-    def publish(self, events: list[Event]) -> None:
-        """Deliver events to the strategy (queue and callbacks); extensions use it for their events."""
-        self._deliver(events)
-
-    @property
-    def rfq(self):
-        """The RFQ requester (fixengine.rfq.RfqRequester), built on first use; KalshiRT only."""
-        requester = self.__dict__.get("_rfq")
-        if requester is None:
-            from fixengine.rfq.requester import RfqRequester
-
-            with self._lock:
-                requester = self.__dict__.get("_rfq") or RfqRequester(self)
-                self._rfq = requester
-        return requester
-
-    def submit_tracked(self, order: Order, message) -> bool:
-        """Track an order the exchange creates from `message` (an RFQ accept: 35=UA, or 35=D with
-        117), so its ExecutionReports, keyed by order.key as ClOrdID, land on `order`. Same risk,
-        pacing and journal as new_order; False when refused locally or not sent (order rejected)."""
-        reason = self._take_token()
-        with self._lock:
-            events = self._admit(order, reason)
-        if events:
-            self._deliver(events)
-            return False
-        return self._send_or_fail(order, message, None)
-
-    def reject_tracked(self, order: Order, reason: str) -> None:
-        """The exchange refused a tracked order's request by other means than an ExecutionReport
-        (35=UC reject of an AcceptQuote): journal it and end the order."""
-        with self._lock:
-            if order.is_done:
-                return
-            self.journal.append(J.LOCAL_REJECT, order.key, [order.key, reason, None])
-            events = self.tracker.reject_locally(order, reason)
-            order.local_reject = False
-        self._deliver(events)
-
-    def expect_order(self, order: Order) -> None:
-        """Track (and journal) an order the exchange enters for us without a request on this
-        session - the maker's side of an executed RFQ quote - so its reports land on `order`."""
-        with self._lock:
-            if order.key in self.tracker.orders:
-                return
-            self.tracker.add(order)
-            self.journal.append(J.NEW, order.key, encode_order(order))
-
-    def on_app_message(self, kind: SessionKind, msg_type: str, message) -> None:
-        handler = self._message_handlers.get(msg_type)
-        if handler is None:
-            log.info("%s: ignoring inbound 35=%s", kind.value, msg_type)
-            return
-        handler(message)
 
     # ------------------------------------------------------------------ reference data
     def set_tick_grid(self, ticker: str, grid: TickGrid, fractional: bool | None = None) -> None:
@@ -580,8 +505,7 @@ class Engine:
         self._deliver([Event(EventKind.MASS_CANCEL, None, report, report.text)])
 
     def on_business_reject(self, reject) -> None:
-        handler = self._reject_handlers.get(reject.ref_msg_type or "")
-        if handler is not None and handler(reject):
+        if self._reject_consumed(reject):
             return
         with self._lock:
             if reject.is_rate_limit:
@@ -595,8 +519,7 @@ class Engine:
     def on_session_reject(self, reject) -> None:
         """35=3: one of our messages was malformed (a client bug: never retried blindly)."""
         self.session_rejects.append(reject)
-        handler = self._reject_handlers.get(reject.ref_msg_type or "")
-        if handler is not None and handler(reject):
+        if self._reject_consumed(reject):
             return
         text = f"SESSION_REJECT 373={reject.reason}: {reject.text}"
         events = [Event(EventKind.SESSION, None, reject, text)]
@@ -625,15 +548,7 @@ class Engine:
                                                    "are blocked until the next trading day"))
 
     def _deliver(self, events: list[Event]) -> None:
-        for event in events:
-            if self.events is not None:
-                self.events.put(event)
-            for callback in self._callbacks:
-                try:
-                    callback(event)
-                except Exception:  # noqa: BLE001 - a strategy bug must not stop report processing
-                    self.callback_errors += 1
-                    log.exception("event callback failed on %r", event)
+        self.callback_errors += fan_out(events, self.events, self._callbacks, log, "event")
 
 
 def _limits(cfg: EngineConfig) -> RiskLimits:

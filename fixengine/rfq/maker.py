@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable
 from fixengine.config.types import EngineConfig, SessionKind
 from fixengine.engine.orders import Order
 from fixengine.errors import FixEngineError, UserInputError
+from fixengine.fanout import fan_out
 from fixengine.model import Side
 from fixengine.pricing.ticks import TickGrid
 from fixengine.pricing.units import ONE_DOLLAR
@@ -162,15 +163,8 @@ class RfqMaker:
         return self.conn.is_logged_on(RFQ)
 
     def wait(self, predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            if time.monotonic() >= deadline:
-                return predicate()
-            if self.poll_mode:
-                self.conn.poll()
-            else:
-                time.sleep(0.002)
-        return True
+        """Wait (or poll, in poll mode) until predicate() is true; returns its final value."""
+        return self.conn.wait_until(predicate, timeout, sleep_s=0.002)
 
     def on_event(self, callback: Callable[[MakerEvent], None]) -> None:
         self._callbacks.append(callback)
@@ -288,15 +282,7 @@ class RfqMaker:
         return found
 
     def _deliver(self, events: list[MakerEvent]) -> None:
-        for event in events:
-            if self.events is not None:
-                self.events.put(event)
-            for callback in self._callbacks:
-                try:
-                    callback(event)
-                except Exception:  # noqa: BLE001 - a strategy bug must not stop message processing
-                    self.callback_errors += 1
-                    log.exception("maker event callback failed on %r", event)
+        self.callback_errors += fan_out(events, self.events, self._callbacks, log, "maker event")
 
     # ------------------------------------------------------------------ inbound (QuickFIX thread)
     def handle_raw(self, raw: str) -> None:
@@ -386,11 +372,17 @@ class RfqMaker:
                 quote.status = MakerQuoteStatus.DECLINED
         self._deliver([MakerEvent("declined_confirm", rfq, quote, text=why)])
 
+    def _answered_quote(self, msg: P.QuoteCancelStatusMsg | P.QuoteConfirmStatusMsg) -> MakerQuote | None:
+        """The quote a U9 / U8 answers (lock held); None, with `msg` kept in `unmatched`, if unknown."""
+        quote = self.quotes.get(msg.quote_id)
+        if quote is None:
+            self.unmatched.append(msg)
+        return quote
+
     def _on_cancel_status(self, msg: P.QuoteCancelStatusMsg) -> None:
         with self._lock:
-            quote = self.quotes.get(msg.quote_id)
+            quote = self._answered_quote(msg)
             if quote is None:
-                self.unmatched.append(msg)
                 return
             if msg.status == 0:
                 quote.status, step = MakerQuoteStatus.CANCELLED, "cancelled"
@@ -402,9 +394,8 @@ class RfqMaker:
 
     def _on_confirm_status(self, msg: P.QuoteConfirmStatusMsg) -> None:
         with self._lock:
-            quote = self.quotes.get(msg.quote_id)
+            quote = self._answered_quote(msg)
             if quote is None:
-                self.unmatched.append(msg)
                 return
             if msg.status == 0:
                 quote.status, step = MakerQuoteStatus.CONFIRMED, "confirmed"

@@ -42,16 +42,30 @@ def quote_request(client_rfq_id: str, symbol: str, *, qty: int | None = None, ca
     first (its delimiter): Kalshi silently drops 21015/21016 placed outside it. RestRemainder is
     always sent (REST makes it required); ReplaceExisting only when asked for.
     """
+    msg = _quote_request_head(client_rfq_id, qty, cash, subaccount)
+    # Group(146, 55): the delimiter first, then the other fields in tag order (38, 152, 21015,
+    # 21016) - the order Kalshi documents.
+    entry = fix.Group(T.NO_RELATED_SYM, T.SYMBOL)
+    entry.setField(T.SYMBOL, symbol)
+    _size_and_flags(entry, qty, cash, rest_remainder, replace_existing)
+    msg.addGroup(entry)
+    return msg
+
+
+def _quote_request_head(client_rfq_id: str, qty: int | None, cash: int | None, subaccount: int) -> fix.Message:
+    """A 35=R with QuoteReqID(131) and AllocAccount(79); ValueError unless exactly one size is given."""
     if (qty is None) == (cash is None):
         raise ValueError("a QuoteRequest carries exactly one of OrderQty(38) and CashOrderQty(152)")
     msg = _message(MT.QUOTE_REQUEST)
     msg.setField(T.QUOTE_REQ_ID, client_rfq_id)
     if subaccount:
         msg.setField(T.ALLOC_ACCOUNT, str(subaccount))
-    # Group(146, 55): the delimiter first, then the other fields in tag order (38, 152, 21015,
-    # 21016) - the order Kalshi documents.
-    entry = fix.Group(T.NO_RELATED_SYM, T.SYMBOL)
-    entry.setField(T.SYMBOL, symbol)
+    return msg
+
+
+def _size_and_flags(entry: fix.Group, qty: int | None, cash: int | None, rest_remainder: bool,
+                    replace_existing: bool) -> None:
+    """The NoRelatedSym(146) entry's size (38 or 152), RestRemainder and ReplaceExisting."""
     if qty is not None:
         entry.setField(T.ORDER_QTY, format_qty(qty))
     else:
@@ -59,8 +73,6 @@ def quote_request(client_rfq_id: str, symbol: str, *, qty: int | None = None, ca
     entry.setField(T.REST_REMAINDER, _yn(rest_remainder))
     if replace_existing:
         entry.setField(T.REPLACE_EXISTING, "Y")
-    msg.addGroup(entry)
-    return msg
 
 
 def combo_quote_request(client_rfq_id: str, collection: str, legs: list[tuple[str, str, str]], *,
@@ -70,22 +82,11 @@ def combo_quote_request(client_rfq_id: str, collection: str, legs: list[tuple[st
     delimiter (38, or 152 when sized by cost); MultivariateCollectionTicker(20180) and the legs
     (20181 group: event ticker, market ticker, yes/no) go in the body. Kalshi answers with the
     resolved combo ticker in 55 on the 35=b."""
-    if (qty is None) == (cash is None):
-        raise ValueError("a QuoteRequest carries exactly one of OrderQty(38) and CashOrderQty(152)")
+    msg = _quote_request_head(client_rfq_id, qty, cash, subaccount)  # checks the size first
     if not legs:
         raise ValueError("a combo RFQ needs at least one leg")
-    msg = _message(MT.QUOTE_REQUEST)
-    msg.setField(T.QUOTE_REQ_ID, client_rfq_id)
-    if subaccount:
-        msg.setField(T.ALLOC_ACCOUNT, str(subaccount))
     entry = fix.Group(T.NO_RELATED_SYM, T.ORDER_QTY if qty is not None else T.CASH_ORDER_QTY)
-    if qty is not None:
-        entry.setField(T.ORDER_QTY, format_qty(qty))
-    else:
-        entry.setField(T.CASH_ORDER_QTY, format_money(cash, 2))
-    entry.setField(T.REST_REMAINDER, _yn(rest_remainder))
-    if replace_existing:
-        entry.setField(T.REPLACE_EXISTING, "Y")
+    _size_and_flags(entry, qty, cash, rest_remainder, replace_existing)
     msg.addGroup(entry)
     msg.setField(T.MULTIVARIATE_COLLECTION_TICKER, collection)
     for event_ticker, market_ticker, side in legs:
@@ -151,15 +152,16 @@ def quote(quote_id: str, rfq_id: str, symbol: str, yes_bid: int, no_bid: int, *,
 
 
 def quote_cancel(quote_id: str, rfq_id: str | None = None) -> fix.Message:
-    msg = _message(MT.QUOTE_CANCEL)
-    msg.setField(T.QUOTE_ID, quote_id)
-    if rfq_id:
-        msg.setField(T.RFQ_ID, rfq_id)
-    return msg
+    return _about_quote(MT.QUOTE_CANCEL, quote_id, rfq_id)
 
 
 def quote_confirm(quote_id: str, rfq_id: str | None = None) -> fix.Message:
-    msg = _message(MT.QUOTE_CONFIRM)
+    return _about_quote(MT.QUOTE_CONFIRM, quote_id, rfq_id)
+
+
+def _about_quote(msg_type: str, quote_id: str, rfq_id: str | None) -> fix.Message:
+    """35=Z / 35=U7: the maker's QuoteID(117), and RfqId(21023) when known."""
+    msg = _message(msg_type)
     msg.setField(T.QUOTE_ID, quote_id)
     if rfq_id:
         msg.setField(T.RFQ_ID, rfq_id)

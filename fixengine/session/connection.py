@@ -121,6 +121,19 @@ class FixConnection:
         if state.fatal is not None:
             raise LogonRefusedError(state.fatal)
 
+    def wait_until(self, predicate: Callable[[], bool], timeout: float = 5.0, sleep_s: float = 0.001) -> bool:
+        """Sleep `sleep_s` at a time (threaded) or poll (poll mode) until predicate() is true or
+        `timeout` s have passed; returns predicate()'s final value."""
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() >= deadline:
+                return predicate()
+            if self.poll_mode:
+                self.poll()
+            else:
+                time.sleep(sleep_s)
+        return True
+
     def is_logged_on(self, kind: SessionKind) -> bool:
         return self.by_kind[kind].logged_on
 

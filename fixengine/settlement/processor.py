@@ -34,6 +34,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from fixengine.fanout import fan_out
 from fixengine.model import SettlementReport
 from fixengine.session.parse import MessageParseError, parse_settlement_report_text
 from fixengine.settlement.batches import BatchAssembler, BatchParty, SettlementBatch
@@ -194,15 +195,7 @@ class SettlementProcessor:
     # ------------------------------------------------------------------ delivery
     def deliver(self, outcome: PageOutcome) -> None:
         """Hand the batches an outcome closed to the queue and callbacks (call outside locks)."""
-        for batch in outcome.batches:
-            if self.batches is not None:
-                self.batches.put(batch)
-            for callback in self._callbacks:
-                try:
-                    callback(batch)
-                except Exception:  # noqa: BLE001 - a user callback must not stop settlement handling
-                    self.callback_errors += 1
-                    log.exception("settlement batch callback failed on %s", batch.symbol)
+        self.callback_errors += fan_out(outcome.batches, self.batches, self._callbacks, log, "settlement batch")
 
     def pending(self) -> list[SettlementBatch]:
         with self._lock:

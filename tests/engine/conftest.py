@@ -3,30 +3,22 @@
 from __future__ import annotations
 
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
-
-from fixengine.auth import write_key_pair
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "session"))
 sys.path.insert(0, str(Path(__file__).parent))
 import engine_helpers  # noqa: E402
 from engine_helpers import KEY_NAMES, sim_mapping  # noqa: E402
+from kalshi_test_acceptor import make_keyring  # noqa: E402
 
 
 
 @pytest.fixture(scope="session")
 def keyring(tmp_path_factory):
     """name -> (key_id, private PEM path, public PEM path)."""
-    folder = tmp_path_factory.mktemp("engkeys")
-    ring = {}
-    for name in KEY_NAMES:
-        priv, pub = folder / f"{name}.key.pem", folder / f"{name}.pub.pem"
-        write_key_pair(priv, pub)
-        ring[name] = (str(uuid.uuid4()), priv, pub)
-    return ring
+    return make_keyring(tmp_path_factory.mktemp("engkeys"), KEY_NAMES)
 
 
 @pytest.fixture(scope="session")

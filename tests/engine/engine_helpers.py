@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from kalshi_test_acceptor import write_client_config
+from kalshi_test_acceptor import sim_key, write_client_config
 
 LINEAR = "KXENG-LINEAR"
 SUBPENNY = "KXENG-SUBPENNY"
@@ -14,7 +14,7 @@ KEY_NAMES = ("trader", "maker", "rt", "trader_b", "poll", "tls", "basic", "basic
 
 def sim_mapping(keyring, tls: str = "off") -> dict:
     def key(name):
-        return {"key_id": keyring[name][0], "public_key": str(keyring[name][2]), "scopes": ["read", "write"]}
+        return sim_key(keyring, name)
 
     return {
         "listen_host": "127.0.0.1",

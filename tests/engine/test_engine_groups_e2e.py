@@ -13,11 +13,11 @@ import uuid
 import pytest
 
 from engine_helpers import DEFAULT_LOGON, LINEAR, engine_config
-from fixengine.auth import write_key_pair
 from fixengine.engine import Engine, EventKind, OrderStatus
 from fixengine.engine.groups import GroupState
 from fixengine.errors import UserInputError
 from fixengine.session.templates_groups import CREATE, group_request
+from kalshi_test_acceptor import make_keyring, sim_key
 
 pytestmark = pytest.mark.slow
 NAMES = ("g_trader", "g_trader_b", "g_maker", "g_restart")
@@ -30,13 +30,10 @@ def world(tmp_path_factory):
     from fixengine.sim.server import Simulator
 
     base = tmp_path_factory.mktemp("groups")
-    ring = {}
-    for name in NAMES:
-        write_key_pair(base / f"{name}.pem", base / f"{name}.pub")
-        ring[name] = (str(uuid.uuid4()), base / f"{name}.pem", base / f"{name}.pub")
+    ring = make_keyring(base, NAMES)
 
     def key(name):
-        return {"key_id": ring[name][0], "public_key": str(ring[name][2]), "scopes": ["read", "write"]}
+        return sim_key(ring, name)
 
     mapping = {
         "listen_host": "127.0.0.1", "ports": {"NR": 0}, "tls": {"mode": "off"},

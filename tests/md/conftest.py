@@ -3,28 +3,20 @@
 from __future__ import annotations
 
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
 
-from fixengine.auth import write_key_pair
-
 sys.path.insert(0, str(Path(__file__).parent.parent / "session"))
 sys.path.insert(0, str(Path(__file__).parent))
 
+from kalshi_test_acceptor import make_keyring  # noqa: E402
 from md_helpers import KEY_NAMES, MAX_SYMBOLS, sim_mapping  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def md_keyring(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("mdkeys")
-    ring = {}
-    for name in KEY_NAMES:
-        priv, pub = folder / f"{name}.key.pem", folder / f"{name}.pub.pem"
-        write_key_pair(priv, pub)
-        ring[name] = (str(uuid.uuid4()), priv, pub)
-    return ring
+    return make_keyring(tmp_path_factory.mktemp("mdkeys"), KEY_NAMES)
 
 
 @pytest.fixture(scope="session")

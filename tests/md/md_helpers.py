@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kalshi_test_acceptor import sim_key
+
 LINEAR = "KXMD-LINEAR"
 OTHER = "KXMD-OTHER"
 MAX_SYMBOLS = 3
@@ -12,7 +14,7 @@ KEY_NAMES = ("md", "md2", "maker")
 
 def sim_mapping(ring) -> dict:
     def key(name):
-        return {"key_id": ring[name][0], "public_key": str(ring[name][2]), "scopes": ["read", "write"]}
+        return sim_key(ring, name)
 
     return {
         "listen_host": "127.0.0.1",

@@ -4,12 +4,10 @@ maker user's order-entry Engine on KalshiNR (where its executed orders report)."
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from fixengine.auth import write_key_pair
 from fixengine.config import load_config
 from fixengine.config.types import SessionKind
 from fixengine.engine import Engine
@@ -18,7 +16,7 @@ from fixengine.sim.config import sim_config_from_mapping
 from fixengine.sim.exchange.clock import ManualClock
 from fixengine.sim.gateway import GatewayOptions
 from fixengine.sim.server import Simulator
-from kalshi_test_acceptor import write_client_config
+from kalshi_test_acceptor import make_keyring, sim_key, write_client_config
 
 CREATOR, MAKER, MAKER2 = "rfq-creator", "rfq-maker", "rfq-maker2"
 KEY_NAMES = ("creator_rt", "maker_rfq", "maker_nr", "cli_creator", "cli_maker")
@@ -51,18 +49,9 @@ class World:
         self.sim.stop()
 
 
-def make_keys(folder: Path) -> dict:
-    ring = {}
-    for name in KEY_NAMES:
-        priv, pub = folder / f"{name}.key.pem", folder / f"{name}.pub.pem"
-        write_key_pair(priv, pub)
-        ring[name] = (str(uuid.uuid4()), priv, pub)
-    return ring
-
-
 def sim_mapping(ring) -> dict:
     def key(name):
-        return {"key_id": ring[name][0], "public_key": str(ring[name][2]), "scopes": ["read", "write"]}
+        return sim_key(ring, name)
 
     return {
         "listen_host": "127.0.0.1",
@@ -95,7 +84,7 @@ def _config(tmp: Path, ring, name: str, kind: str, logon: dict):
 
 
 def start_world(tmp: Path) -> World:
-    ring = make_keys(tmp)
+    ring = make_keyring(tmp, KEY_NAMES)
     clock = ManualClock(datetime.now(timezone.utc))
     options = GatewayOptions(kinds=frozenset({SessionKind.NR, SessionKind.RT, SessionKind.RFQ}))
     sim = Simulator(sim_config_from_mapping(sim_mapping(ring)), clock=clock, options=options, admin_port=None,

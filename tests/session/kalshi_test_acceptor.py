@@ -15,7 +15,7 @@ from pathlib import Path
 
 import quickfix as fix
 
-from fixengine.auth import generate_private_key, load_public_key, private_key_pem, verify_logon
+from fixengine.auth import generate_private_key, load_public_key, private_key_pem, verify_logon, write_key_pair
 from fixengine.config import AcceptorSession, acceptor_settings, stock_spec_paths, spec_paths
 
 CLIENT_YAML = """\
@@ -78,6 +78,21 @@ def make_key(tmp: Path, name: str = "client"):
     path = tmp / f"{name}.key.pem"
     path.write_bytes(private_key_pem(key))
     return str(uuid.uuid4()), key, path
+
+
+def make_keyring(folder: Path, names) -> dict[str, tuple[str, Path, Path]]:
+    """A fresh key pair per name, written in `folder`: name -> (key_id, private PEM path, public PEM path)."""
+    ring = {}
+    for name in names:
+        priv, pub = folder / f"{name}.key.pem", folder / f"{name}.pub.pem"
+        write_key_pair(priv, pub)
+        ring[name] = (str(uuid.uuid4()), priv, pub)
+    return ring
+
+
+def sim_key(ring: dict, name: str) -> dict:
+    """The simulator-config entry (users[].keys[]) for keyring[name]: read and write scopes."""
+    return {"key_id": ring[name][0], "public_key": str(ring[name][2]), "scopes": ["read", "write"]}
 
 
 def write_client_config(tmp: Path, sessions: dict, *, store: str = "file", tier: str = "Premier",

@@ -14,13 +14,11 @@ import json
 import sys
 import threading
 import time
-import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
-from fixengine.auth import write_key_pair
 from fixengine.cli import main
 from fixengine.config import load_config
 from fixengine.config.types import SessionKind
@@ -32,7 +30,7 @@ from fixengine.sim.gateway import GatewayOptions
 from fixengine.sim.server import Simulator
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "session"))
-from kalshi_test_acceptor import write_client_config  # noqa: E402
+from kalshi_test_acceptor import make_keyring, sim_key, write_client_config  # noqa: E402
 from contextlib import redirect_stderr, redirect_stdout  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -45,19 +43,13 @@ TRADER_LOGON = {"use_dollars": True, "skip_pending_exec_reports": True, "use_exp
 
 @pytest.fixture(scope="module")
 def keyring(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("stlkeys")
-    ring = {}
-    for name in KEYS:
-        priv, pub = folder / f"{name}.key.pem", folder / f"{name}.pub.pem"
-        write_key_pair(priv, pub)
-        ring[name] = (str(uuid.uuid4()), priv, pub)
-    return ring
+    return make_keyring(tmp_path_factory.mktemp("stlkeys"), KEYS)
 
 
 @pytest.fixture(scope="module")
 def sim(keyring):
     def key(name):
-        return {"key_id": keyring[name][0], "public_key": str(keyring[name][2]), "scopes": ["read", "write"]}
+        return sim_key(keyring, name)
 
     mapping = {
         "listen_host": "127.0.0.1", "ports": {"NR": 0, "RT": 0, "PT": 0}, "tls": {"mode": "off"},

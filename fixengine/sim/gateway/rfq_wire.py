@@ -137,7 +137,8 @@ def _cents(price: int, dollars: bool) -> str:
     return format_price_dollars(price) if dollars else str(price // 100)
 
 
-def _party(msg: fix.Message, party_id: str, role: str | None = None) -> None:
+def _party(msg: fix.FieldMap, party_id: str, role: str | None = None) -> None:
+    """One NoPartyIDs(453) entry on `msg` (a message, or a group such as NoRelatedSym)."""
     party = fix.Group(453, 448)
     party.setField(448, party_id)
     if role is not None:
@@ -189,9 +190,7 @@ def rfq_broadcast(event: RfqBroadcast) -> fix.Message:
         group.setField(38, format_qty(event.qty))
     if event.cash_qty is not None:
         group.setField(152, format_money(event.cash_qty))
-    party = fix.Group(453, 448)
-    party.setField(448, event.requester_public_id)
-    group.addGroup(party)
+    _party(group, event.requester_public_id)
     msg.addGroup(group)
     return msg
 
@@ -254,31 +253,26 @@ def quote_notice(event: QuoteNotice) -> fix.Message:
 
 
 def quote_cancel_status(event: QuoteCancelStatus) -> fix.Message:
-    msg = _new("U9")
-    msg.setField(117, event.quote_id)
-    msg.setField(298, "0" if event.canceled else "1")
-    if event.text:
-        msg.setField(58, event.text)
-    return msg
+    return _quote_answer("U9", event.quote_id, 298, event.canceled, (58, event.text))
 
 
 def quote_accept_status(event: QuoteAcceptStatus) -> fix.Message:
-    msg = _new("UC")
-    msg.setField(117, event.quote_id)
-    msg.setField(21025, "0" if event.accepted else "1")
-    if event.accepted_quote_id:
-        msg.setField(21024, event.accepted_quote_id)
-    if event.cl_ord_id:
-        msg.setField(11, event.cl_ord_id)
-    if event.text:
-        msg.setField(58, event.text)
-    return msg
+    return _quote_answer("UC", event.quote_id, 21025, event.accepted, (21024, event.accepted_quote_id),
+                         (11, event.cl_ord_id), (58, event.text))
 
 
 def quote_confirm_status(event: QuoteConfirmStatus) -> fix.Message:
-    msg = _new("U8")
-    msg.setField(117, event.quote_id)
-    msg.setField(21010, "0" if event.confirmed else "1")
-    if event.text:
-        msg.setField(58, event.text)
+    return _quote_answer("U8", event.quote_id, 21010, event.confirmed, (58, event.text))
+
+
+def _quote_answer(msg_type: str, quote_id: str, status_tag: int, ok: bool,
+                  *optional: tuple[int, str | None]) -> fix.Message:
+    """U9 / UC / U8: QuoteID(117), a status tag that is 0 on success and 1 on refusal, then each
+    optional (tag, text) that has a value."""
+    msg = _new(msg_type)
+    msg.setField(117, quote_id)
+    msg.setField(status_tag, "0" if ok else "1")
+    for tag, text in optional:
+        if text:
+            msg.setField(tag, text)
     return msg
