@@ -12,7 +12,7 @@ from fixengine.engine.engine import Engine
 from fixengine.engine.groups import GroupState
 from fixengine.pricing import format_money, format_price_dollars, format_qty
 from fixengine.rfq.maker import RfqMaker
-from fixengine.rfq.maker_records import MakerQuoteStatus, QuoteDecision
+from fixengine.rfq.maker_records import MakerQuoteStatus
 from fixengine.rfq.records import AcceptStatus, RfqStatus
 from fixengine.sim.server import Simulator
 
@@ -69,9 +69,11 @@ def rfq(maker: Engine, trader: Engine, quoter: RfqMaker, step: int) -> None:
         "the 1 s execution timer of this high-volatility market, both orders meet on the book")
     trader.wait(lambda: accept.status in (AcceptStatus.EXECUTED, AcceptStatus.REJECTED, AcceptStatus.VOIDED)
                 and accept.order.is_done, timeout=15.0)
-    quoter.wait(lambda: any(q.status is MakerQuoteStatus.CONFIRMED for q in quoter.confirmed()), timeout=5.0)
+    made = quoter.quotes.get(quote.quote_id)
+    quoter.wait(lambda: made is not None and made.status is MakerQuoteStatus.CONFIRMED, timeout=5.0)
     maker.wait(lambda: not maker.open_orders(), timeout=5.0)
-    say(f"          35=UC accept {accept.status.value}; maker quote {quote.quote_id} confirmed")
+    state = made.status.value if made is not None else "unknown to the maker"
+    say(f"          35=UC accept {accept.status.value}; the maker's quote {quote.quote_id} is {state} (35=U8)")
     say(_line("trader", accept.order))
 
 

@@ -32,7 +32,7 @@ def test_demo_runs_the_whole_flow():
     assert "reason=ORDER_GROUP_TRIGGERED" in out and "reset -> group active" in out
     # RFQ from request to execution between the two accounts
     assert "35=S  maker" in out and "quotes YES bid 0.4200 / NO bid 0.5500 for 10.00" in out
-    assert "35=UC accept executed" in out
+    assert "35=UC accept executed; the maker's quote" in out and "is confirmed (35=U8)" in out
     assert "sell_yes KXBTC15M-26NOV251700-T95000    10.00 @ 0.4200  -> filled filled 10.00" in out
     # settlement into realized P&L on both sides (trader via RT 20127=Y, maker via PT)
     assert "trader KXHIGHNY-26NOV25-B55.5       yes held YES 2.00 / NO 0.00 -> flat; realized P&L -0.0900 -> 0.9500" in out

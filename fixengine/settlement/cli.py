@@ -164,8 +164,8 @@ def cmd_listen(args: argparse.Namespace) -> int:
             seen += 1
             text = json.dumps(batch_json(batch)) if args.json else line(batch_row(batch), STREAM_WIDTHS, COLUMNS)
             print(text, flush=True)
-    except KeyboardInterrupt:
-        pass
+    except KeyboardInterrupt:  # Ctrl-C is how an open-ended listen ends: log out cleanly, then summarise
+        print("interrupted: logging out", file=sys.stderr)
     finally:
         client.close()
     stats = client.stats

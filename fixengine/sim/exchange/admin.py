@@ -143,6 +143,8 @@ class AdminMixin:
             market = self._market_or_error(symbol)
             if market.status == SETTLED:
                 return events
+            if market.status != DETERMINED and result is None:
+                raise ExchangeAdminError(f"market {symbol} is not determined yet: give a result (yes, no or scalar)")
             if market.status != DETERMINED or result is not None:
                 self._determine(market, result or market.result, price, now, events)
             self._settle(market, now, events)

@@ -35,6 +35,8 @@ def test_admin_errors_are_user_input_errors(h):
         h.ex.settle_market("LIN", "maybe")
     with pytest.raises(UserInputError):
         h.ex.settle_market("LIN", "scalar")
+    with pytest.raises(ExchangeAdminError, match="not determined yet: give a result"):
+        h.ex.settle_market("LIN")
     with pytest.raises(UserInputError):
         h.ex.pause("LIN", kind="lunch")
     with pytest.raises(UserInputError):
