@@ -83,19 +83,24 @@ class Exchange(TradingMixin, OrderGroupMixin, RfqMixin, AdminMixin, QueriesMixin
         """NewOrderSingle: [OrderRejected] or [OrderAccepted, fills..., cancel?]."""
         with self._lock:
             now, events = self._begin()
-            refusal = self._new_order_refusal(req, now)
-            if refusal is not None:
-                events.append(OrderRejected(req, refusal.code, refusal.text, now))
-                return events
-            market = self._markets[req.symbol]
-            order = self._new_order(req, market, now)
-            if self._extra_reserve(order) > self._accounts[req.user_id].subaccounts[req.subaccount].available:
-                events.append(OrderRejected(req, v.ORDER_EXCEEDS_LIMIT, "INSUFFICIENT_BALANCE", now))
-                return events
-            self._register(order)
-            self._emit_accepted(order, now, events)
-            self._match_incoming(order, market, now, events)
+            self._enter(req, now, events)
             return events
+
+    def _enter(self, req: NewOrder, now: datetime, events: list) -> Order | None:
+        """Check, register and match a new order inside the current operation (submit, RFQ execution)."""
+        refusal = self._new_order_refusal(req, now)
+        if refusal is not None:
+            events.append(OrderRejected(req, refusal.code, refusal.text, now))
+            return None
+        market = self._markets[req.symbol]
+        order = self._new_order(req, market, now)
+        if self._extra_reserve(order) > self._accounts[req.user_id].subaccounts[req.subaccount].available:
+            events.append(OrderRejected(req, v.ORDER_EXCEEDS_LIMIT, "INSUFFICIENT_BALANCE", now))
+            return None
+        self._register(order)
+        self._emit_accepted(order, now, events)
+        self._match_incoming(order, market, now, events)
+        return order
 
     def _new_order(self, req: NewOrder, market: Market, now: datetime) -> Order:
         expire = day_order_expiry(now) if req.tif is TimeInForce.DAY else req.expire_time

@@ -40,7 +40,7 @@ from fixengine.sim.config import SimRfq
 from fixengine.sim.exchange import validation as v
 from fixengine.sim.exchange.events import CancelReason, OrderRejected
 from fixengine.sim.exchange.markets import FINISHED, Market
-from fixengine.sim.exchange.orders import Order, unit_cost
+from fixengine.sim.exchange.orders import unit_cost
 from fixengine.sim.exchange.requests import NewOrder
 from fixengine.sim.exchange.rfq_events import (
     QUOTE_ACCEPTED, QUOTE_CANCELLED, QUOTE_PENDING, QUOTE_REJECTED, REJECT_EXCEEDS_LIMIT, REJECT_OTHER,
@@ -503,11 +503,11 @@ class RfqMixin:
         maker_cl = quote.quote_id
         if v.clordid_problem(maker_cl) or (quote.user_id, maker_cl) in self._open_by_cl:
             maker_cl = f"rfq-{self._ids.uuid()}"
-        maker = self._rfq_enter(NewOrder(
+        maker = self._enter(NewOrder(
             key_id=quote.key_id, user_id=quote.user_id, cl_ord_id=maker_cl, symbol=rfq.symbol, side=maker_side,
             price=price, qty=quote.accepted_qty, post_only=quote.post_only, subaccount=quote.subaccount,
             session_id=self.rfq_order_session(quote.user_id)), now, events)
-        self._rfq_enter(NewOrder(
+        self._enter(NewOrder(
             key_id=acc.key_id, user_id=rfq.user_id, cl_ord_id=acc.cl_ord_id or f"rfq-{self._ids.uuid()}",
             symbol=rfq.symbol, side=acc.side, price=acc.limit_price if acc.limit_price is not None else price,
             qty=quote.accepted_qty, tif=TimeInForce.GTC if rfq.rest_remainder else TimeInForce.IOC,
@@ -517,22 +517,6 @@ class RfqMixin:
         quote.state = EXECUTED
         rfq.quotes.pop(quote.user_id, None)
         self._rfq_close(rfq, now, events, None, TEXT_EXECUTED, exclude=(quote.user_id,))
-
-    def _rfq_enter(self, req: NewOrder, now: datetime, events: list) -> Order | None:
-        """Enter an order like `submit` does, inside the current operation (no new _begin)."""
-        refusal = self._new_order_refusal(req, now)
-        if refusal is not None:
-            events.append(OrderRejected(req, refusal.code, refusal.text, now))
-            return None
-        market = self._markets[req.symbol]
-        order = self._new_order(req, market, now)
-        if self._extra_reserve(order) > self._accounts[req.user_id].subaccounts[req.subaccount].available:
-            events.append(OrderRejected(req, v.ORDER_EXCEEDS_LIMIT, "INSUFFICIENT_BALANCE", now))
-            return None
-        self._register(order)
-        self._emit_accepted(order, now, events)
-        self._match_incoming(order, market, now, events)
-        return order
 
     # ------------------------------------------------------------------ read queries
 
