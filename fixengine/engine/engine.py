@@ -137,6 +137,7 @@ class Engine(EngineExtensionPoints):
             log.warning("recovered from journal %s:\n%s", path, self.recovery)
         self.conn = FixConnection(cfg, self, [self.kind], poll_mode=poll_mode, dictionaries=dictionaries)
         self.groups = OrderGroups(self)  # order groups (UOG/UOH); restored from the journal
+        self._restore_rfq()  # RFQs from an earlier run (RT): restored before any resend arrives
 
     @staticmethod
     def _default_kind(cfg: EngineConfig) -> SessionKind:

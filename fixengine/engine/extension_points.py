@@ -43,6 +43,12 @@ class EngineExtensionPoints:
         handler = self._reject_handlers.get(reject.ref_msg_type or "")
         return handler is not None and handler(reject)
 
+    def _restore_rfq(self) -> None:
+        """Build the RFQ requester at start-up when the journal holds RFQ state from an earlier run,
+        so what KalshiRT resends after a restart finds its RFQ before the strategy touches `rfq`."""
+        if self.kind is SessionKind.RT and self.recovery.rfq:
+            self.rfq  # noqa: B018 - the property builds (and restores) the requester
+
     def send_message(self, message) -> bool:
         """Send a built quickfix.Message on the engine's session; False when not logged on."""
         return self.conn.send(self.kind, message)
@@ -53,7 +59,8 @@ class EngineExtensionPoints:
 
     @property
     def rfq(self):
-        """The RFQ requester (fixengine.rfq.RfqRequester), built on first use; KalshiRT only."""
+        """The RFQ requester (fixengine.rfq.RfqRequester), built on first use - or at start-up when
+        the journal holds RFQ state of an earlier run; KalshiRT only."""
         requester = self.__dict__.get("_rfq")
         if requester is None:
             from fixengine.rfq.requester import RfqRequester

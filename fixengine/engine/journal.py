@@ -34,6 +34,7 @@ BUSINESS_REJECT = "bmr"
 MASS_CANCEL_REPORT = "mass_report"
 SETTLEMENT = "settlement"  # a MarketSettlementReport page (35=UMS), as a JSON object
 GROUP = "group"  # an order group as answered / inferred (id, limit, subaccount, shard, state): last one wins
+RFQ = "rfq"  # an RFQ requester snapshot (an RFQ, a quote, an accept or a sent MsgSeqNum): last one per id wins
 
 # One encoder for all records: json.dumps(separators=...) builds a new JSONEncoder on every call.
 _encode = json.JSONEncoder(separators=(",", ":")).encode

@@ -51,10 +51,12 @@ class RecoveryReport:
     settlements: int = 0
     unaccounted: list[Unaccounted] = field(default_factory=list)
     groups: dict[str, dict] = field(default_factory=dict)  # order group id -> last journaled snapshot
+    rfq: list[dict] = field(default_factory=list)  # RFQ requester snapshots in write order (rfq/journal_codec.py)
 
     def __str__(self) -> str:
         lines = [f"journal: {self.records} records, {self.orders} orders ({self.open_orders} open), "
-                 f"{self.fills} fills, {self.settlements} settlement reports, {len(self.groups)} order groups"]
+                 f"{self.fills} fills, {self.settlements} settlement reports, {len(self.groups)} order groups, "
+                 f"{len(self.rfq)} RFQ records"]
         lines += [f"  UNACCOUNTED {u.kind} {u.cl_ord_id}: {u.detail}" for u in self.unaccounted]
         return "\n".join(lines)
 
@@ -89,6 +91,8 @@ def replay(journal: J.Journal, tracker: OrderTracker, book=None) -> RecoveryRepo
                 book.apply_settlement(J.decode_settlement(data))
         elif kind == J.GROUP:
             report.groups[data["group_id"]] = data
+        elif kind == J.RFQ:
+            report.rfq.append(data)
         elif kind == J.CANCEL_REJECT:
             tracker.apply_cancel_reject(J.decode_cancel_reject(data))
         elif kind == J.BUSINESS_REJECT:

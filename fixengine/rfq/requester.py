@@ -12,8 +12,15 @@ Order the engine tracks under the accept's ClOrdID (risk-checked, journaled), so
 reports the exchange sends once the maker confirmed and the execution timer elapsed update fills,
 positions, the book and the journal like any other order.
 
+Restarts: every state change is journaled (engine journal, record kind RFQ: snapshots of the
+RFQ, quote and accept it touched, see journal_codec.py) and an Engine started on the same journal
+rebuilds `engine.rfq` from them - RFQs with their server ids, quotes, accepts (on the engine's own
+replayed orders) - so what KalshiRT resends after the restart, and the strategy's accept / cancel,
+find their RFQ. A message applied before (a PossDup resend) changes nothing and publishes nothing.
+
 Thread model: inbound handlers run on QuickFIX's thread (or the poll thread); state changes take
-this object's lock, which is never held while sending or publishing.
+this object's lock, which is never held while sending or publishing. Journal writes happen under
+this lock (then the engine's), so the records are in state order.
 """
 
 from __future__ import annotations
@@ -23,12 +30,14 @@ import threading
 import uuid
 
 from fixengine.config.types import SessionKind
+from fixengine.engine import journal as J
 from fixengine.engine import userterms as U
 from fixengine.engine.events import Event, EventKind
 from fixengine.engine.orders import Order
 from fixengine.errors import FixEngineError, UserInputError
 from fixengine.fix import tags as T
 from fixengine.model import Side
+from fixengine.rfq import journal_codec as C
 from fixengine.rfq import messages as M
 from fixengine.rfq import parse as P
 from fixengine.rfq.records import (ACCEPT_YES_BID, Accept, AcceptStatus, Quote, QuoteState, Rfq,
@@ -69,6 +78,9 @@ class RfqRequester:
         self._accepts: dict[str, Accept] = {}  # by ClOrdID (= order key)
         self._sent: dict[int, tuple[str, str]] = {}  # MsgSeqNum -> (MsgType, our id) for 35=3
         self.unmatched: list = []  # inbound records naming nothing we know
+        self.duplicates = 0  # inbound messages already applied (KalshiRT PossDup resends)
+        self._restoring = False  # True while settling restored accepts: no events for history
+        self._restore(engine.recovery.rfq)
         for msg_type in ("b", "AG", "S", "UC", "UB"):
             engine.add_message_handler(msg_type, self._on_message)
         for msg_type in ("R", "UA", "UE"):
@@ -133,9 +145,11 @@ class RfqRequester:
         self.engine._take_token_or_raise()  # RFQ messages spend Write-bucket tokens (part2 §5.1)
         with self._lock:
             self.rfqs[rfq.client_id] = rfq
+            self._save(rfq)  # the intent, before it can reach the exchange: its 35=b must find it
         if not self._send(message, "R", rfq.client_id):
             with self._lock:
                 rfq.status, rfq.text = RfqStatus.REJECTED, self._down_text()
+                self._save(rfq)
             self._publish("rejected", rfq, text=rfq.text)
             return rfq
         self._publish("sent", rfq)
@@ -148,10 +162,18 @@ class RfqRequester:
             if not rfq.is_open or rfq.status is RfqStatus.CANCEL_PENDING:
                 return False
             previous, rfq.status = rfq.status, RfqStatus.CANCEL_PENDING
-        self.engine._take_token_or_raise()
+        try:
+            self.engine._take_token_or_raise()
+        except BaseException:
+            with self._lock:
+                rfq.status = previous
+            raise
+        with self._lock:
+            self._save(rfq)
         if not self._send(M.rfq_cancel(rfq.client_id, rfq.rfq_id), "UE", rfq.client_id):
             with self._lock:
                 rfq.status = previous
+                self._save(rfq)
             raise RfqError(self._down_text())
         self._publish("cancel_sent", rfq)
         return True
@@ -207,6 +229,7 @@ class RfqRequester:
             self._accepts[cl_ord_id] = accept
             if rfq is not None:
                 rfq.accepts.append(accept)
+            self._save(quote, accept)  # before the order is tracked and sent (journal order = intent first)
         return accept
 
     def _submit(self, accept: Accept, message) -> Accept:
@@ -231,9 +254,11 @@ class RfqRequester:
         if seq is None:
             return
         with self._lock:
+            self._sent.pop(seq, None)
             self._sent[seq] = (msg_type, our_id)
-            if len(self._sent) > 4096:
+            if len(self._sent) > C.SENT_KEEP:
                 del self._sent[next(iter(self._sent))]
+            self._journal(C.sent_record(seq, msg_type, our_id))
 
     def _down_text(self) -> str:
         return f"SESSION_DOWN: {self.engine.session_cfg.target_comp_id} is not logged on; nothing was sent"
@@ -256,6 +281,8 @@ class RfqRequester:
 
     def _publish(self, step: str, rfq: Rfq | None, quote: Quote | None = None, accept: Accept | None = None,
                  message=None, text: str | None = None) -> None:
+        if self._restoring:  # rebuilt history is not news
+            return
         update = RfqUpdate(step, rfq, quote, accept, message)
         name = rfq.client_id if rfq is not None else "?"
         detail = f" {text}" if text else ""
@@ -279,6 +306,9 @@ class RfqRequester:
             if rfq is None:
                 self.unmatched.append(ack)
                 return
+            if rfq.rfq_id is not None and rfq.rfq_id == ack.rfq_id:
+                self.duplicates += 1
+                return
             rfq.rfq_id = ack.rfq_id
             rfq.ex_destination = ack.ex_destination
             if ack.symbol:
@@ -287,6 +317,7 @@ class RfqRequester:
                 self._by_server_id[ack.rfq_id] = rfq
             if rfq.status is RfqStatus.PENDING:
                 rfq.status = RfqStatus.OPEN
+            self._save(rfq)
         self._publish("ack", rfq, message=ack, text=f"server id {ack.rfq_id}")
 
     def _on_creation_reject(self, rej: P.QuoteRequestRejectMsg) -> None:
@@ -295,18 +326,23 @@ class RfqRequester:
             if rfq is None:
                 self.unmatched.append(rej)
                 return
+            if rfq.status is RfqStatus.REJECTED and rfq.reject_code == rej.reason:
+                self.duplicates += 1
+                return
             rfq.status, rfq.reject_code, rfq.text = RfqStatus.REJECTED, rej.reason, rej.text
             rfq.mve_reason, rfq.offending_legs = rej.mve_reason, rej.offending_legs
-            self._close_quotes(rfq)
+            self._save(rfq, *self._close_quotes(rfq))
         self._publish("rejected", rfq, message=rej, text=f"658={rej.reason} {rej.text or ''}".strip())
 
     def _on_quote(self, msg: P.QuoteMsg) -> None:
         with self._lock:
             if msg.quote_id in self._quotes:  # a KalshiRT resend (PossDup) of a notice we applied
+                self.duplicates += 1
                 return
             rfq = self._by_server_id.get(msg.rfq_id)
             quote = Quote(msg.quote_id, msg.rfq_id, msg.symbol, msg.yes_bid, msg.no_bid, msg.qty, msg.yes_size,
                           msg.no_size, msg.quoter_id)
+            replaced = []
             if rfq is None:
                 self.unmatched.append(msg)
             else:
@@ -314,8 +350,10 @@ class RfqRequester:
                     for old in rfq.quotes.values():
                         if old.quoter_id == msg.quoter_id and old.state is QuoteState.OPEN:
                             old.state = QuoteState.REPLACED
+                            replaced.append(old)
                 rfq.quotes[quote.quote_id] = quote
             self._quotes[quote.quote_id] = quote
+            self._save(*replaced, quote)
         self._publish("quote", rfq, quote, message=msg, text=f"quote {quote.quote_id}")
 
     def _on_accept_status(self, msg: P.AcceptQuoteStatusMsg) -> None:
@@ -323,6 +361,10 @@ class RfqRequester:
             accept = self._accepts.get(msg.cl_ord_id or "") or self._pending_accept_for(msg.quote_id)
         if accept is None:
             self.unmatched.append(msg)
+            return
+        if msg.status == 0 and accept.status is not AcceptStatus.PENDING:
+            with self._lock:
+                self.duplicates += 1  # this acceptance was applied already (a resend)
             return
         if msg.status != 0:  # after an earlier UC 21025=0 it means the maker never confirmed in time
             voided = accept.status is AcceptStatus.ACCEPTED
@@ -340,6 +382,7 @@ class RfqRequester:
                 better = taken.wire_price(accept.wire_side)
                 if better is not None:
                     accept.price = accept.order.price = better
+            self._save(accept.quote, taken, accept)
         self._publish("accepted", self._rfq_of(accept.quote), taken, accept, msg)
 
     def _pending_accept_for(self, quote_id: str) -> Accept | None:
@@ -354,23 +397,32 @@ class RfqRequester:
             if rfq is None:
                 self.unmatched.append(msg)
                 return
+            # A resend of an answer applied before: the RFQ is closed already, or (a refused
+            # cancel) no cancel is pending any more. Nothing changes, nothing is published.
+            if (rfq.status is not RfqStatus.CANCEL_PENDING) if msg.status == 1 else not rfq.is_open:
+                self.duplicates += 1
+                return
+            closed: list[Quote] = []
             if msg.status == 1:
-                if rfq.status is RfqStatus.CANCEL_PENDING:
-                    rfq.status = RfqStatus.OPEN
+                rfq.status = RfqStatus.OPEN
                 rfq.text = msg.text
                 step = "cancel_rejected"
             else:
                 rfq.status = RfqStatus.EXPIRED if msg.status == 2 else RfqStatus.CANCELED
                 rfq.text = msg.text
-                self._close_quotes(rfq)
+                closed = self._close_quotes(rfq)
                 step = "expired" if msg.status == 2 else "canceled"
+            self._save(rfq, *closed)
         self._publish(step, rfq, message=msg, text=msg.text)
 
     @staticmethod
-    def _close_quotes(rfq: Rfq) -> None:
+    def _close_quotes(rfq: Rfq) -> list[Quote]:
+        closed = []
         for quote in rfq.quotes.values():
             if quote.state in (QuoteState.OPEN, QuoteState.ACCEPT_PENDING):
                 quote.state = QuoteState.CLOSED
+                closed.append(quote)
+        return closed
 
     def _on_reject(self, reject) -> bool:
         """35=j / 35=3 answering one of our R / UA / UE: find what it refused by its RefID, the
@@ -398,6 +450,7 @@ class RfqRequester:
                 if rfq.status is RfqStatus.CANCEL_PENDING:
                     rfq.status = RfqStatus.OPEN
                 rfq.text, step = text, "cancel_rejected"
+            self._save(rfq)
         self._publish(step, rfq, message=reject, text=text)
         return True
 
@@ -417,6 +470,7 @@ class RfqRequester:
                 gone = status is AcceptStatus.VOIDED or (text is not None and any(t in text for t in UNAVAILABLE_TEXTS))
                 quote.state = QuoteState.UNAVAILABLE if gone else QuoteState.OPEN
                 quote.text = text
+            self._save(quote, accept)
         if accept.order.is_open:
             self.engine.reject_tracked(accept.order, f"ACCEPT_{status.name}: {text}")
         step = "accept_rejected" if status is AcceptStatus.REJECTED else "voided"
@@ -431,13 +485,13 @@ class RfqRequester:
         if accept is None:
             return
         if event.kind in (EventKind.FILL, EventKind.PARTIAL):
-            self._executed(accept, event)
+            self._executed(accept, event.report)
         elif event.kind is EventKind.REJECT and not event.order.local_reject:
             self._end_accept(accept, AcceptStatus.REJECTED, event.text, event.report)
         elif event.kind in (EventKind.CANCEL, EventKind.EXPIRE) and event.order.cum_qty == 0:
             self._end_accept(accept, AcceptStatus.VOIDED, event.text, event.report)
 
-    def _executed(self, accept: Accept, event: Event) -> None:
+    def _executed(self, accept: Accept, report) -> None:
         with self._lock:
             if accept.status is AcceptStatus.EXECUTED:
                 return
@@ -445,7 +499,57 @@ class RfqRequester:
             taken = self._quotes.get(accept.accepted_quote_id or "", accept.quote)
             taken.state = QuoteState.EXECUTED
             rfq = self._rfq_of(accept.quote)
+            closed: list = []
             if rfq is not None and rfq.is_open:
                 rfq.status = RfqStatus.EXECUTED
-                self._close_quotes(rfq)
-        self._publish("executed", rfq, taken, accept, event.report)
+                closed = [rfq, *self._close_quotes(rfq)]
+            self._save(taken, accept, *closed)
+        self._publish("executed", rfq, taken, accept, report)
+
+    # ------------------------------------------------------------------ journal and restart
+    def _save(self, *items) -> None:
+        """Journal snapshots of the RFQs / quotes / accepts a state change touched (lock held)."""
+        for item in dict.fromkeys(items):  # each once, in order
+            if isinstance(item, Rfq):
+                self._journal(C.rfq_record(item))
+            elif isinstance(item, Quote):
+                owner = self._by_server_id.get(item.rfq_id)
+                self._journal(C.quote_record(item, owner.client_id if owner is not None else None))
+            else:
+                owner = self._by_server_id.get(item.quote.rfq_id)
+                self._journal(C.accept_record(item, owner.client_id if owner is not None else None))
+
+    def _journal(self, data: dict) -> None:
+        with self.engine._lock:  # the journal's connection is shared with the engine's writers
+            self.engine.journal.append(J.RFQ, C.record_key(data), data)
+
+    def _restore(self, records: list[dict]) -> None:
+        """Rebuild the state of an earlier run from its journal snapshots, then settle accepts whose
+        order the engine's replay shows finished (fills or an end the requester never saw)."""
+        if not records:
+            return
+        state = C.restore(records, self.engine.tracker.orders)
+        with self._lock:
+            self.rfqs, self._quotes, self._accepts, self._sent = state.rfqs, state.quotes, state.accepts, state.sent
+            self._by_server_id = state.by_server_id
+            self._restoring = True  # the settling below is journaled, not published (it is history)
+            try:
+                for accept in state.unsent_accepts:
+                    self._end_accept(accept, AcceptStatus.REJECTED, C.NOT_SENT, None)
+                for accept in list(self._accepts.values()):
+                    self._settle_restored(accept)
+            finally:
+                self._restoring = False
+
+    def _settle_restored(self, accept: Accept) -> None:
+        """What the live engine events would have done, for an accept still in flight at the stop."""
+        if accept.status not in (AcceptStatus.PENDING, AcceptStatus.ACCEPTED):
+            return
+        order = accept.order
+        if accept.status is AcceptStatus.ACCEPTED and order.price != accept.price:
+            order.price = accept.price  # a PreferBetterQuote improvement (the order record has the asked price)
+        if order.cum_qty:
+            self._executed(accept, None)
+        elif order.is_done:
+            status = AcceptStatus.REJECTED if order.status.value == "rejected" else AcceptStatus.VOIDED
+            self._end_accept(accept, status, order.reject_reason or order.last_text, None)
