@@ -131,7 +131,10 @@ class Engine(EngineExtensionPoints):
         # it is only touched under self._lock (its kernels release the GIL).
         self.book = Book()
         self.recovery: RecoveryReport = replay(self.journal, self.tracker, self.book)
-        self.settlements = settlement_processor(path, self.book, self._lock)  # 35=UMS pages (RT 20127=Y)
+        self._settled_pages: set[str] = set()  # settlement report ids already in positions / the journal
+        for page in self.recovery.settlement_pages:
+            self._close_settled_positions(page)
+        self.settlements = settlement_processor(path, self.book, self._lock, self.apply_settlement_page)
         self._pending_risk_events.clear()  # replayed history is not news
         if self.recovery.records:
             log.warning("recovered from journal %s:\n%s", path, self.recovery)
@@ -483,11 +486,38 @@ class Engine(EngineExtensionPoints):
             if self.settlements.is_duplicate(report.report_id):
                 self.settlements.duplicates += 1
                 return
-            self.journal.settlement(report)
             outcome = self.settlements.handle_report(report, wire, self.session_cfg.target_comp_id)
+            risk_events, self._pending_risk_events = self._pending_risk_events, []
         self.settlements.deliver(outcome)
         self._deliver([Event(EventKind.SETTLEMENT, None, batch, f"{batch.symbol} settled {batch.result}"
-                             + ("" if batch.complete else " (incomplete batch)")) for batch in outcome.batches])
+                             + ("" if batch.complete else " (incomplete batch)")) for batch in outcome.batches]
+                      + risk_events)
+
+    def apply_settlement_page(self, page) -> None:
+        """A settlement page just given to the book (party ids = subaccount numbers), from this
+        engine's RT session or a KalshiPT client attached to it: journal it as the book got it (so a
+        restart settles the same subaccounts) and close the risk positions at the settlement value,
+        its P&L counting toward the daily loss limit. Idempotent by report id."""
+        with self._lock:
+            if page.report_id in self._settled_pages:
+                return
+            self.journal.settlement(page)
+            self._close_settled_positions(page)
+
+    def _close_settled_positions(self, page) -> None:
+        self._settled_pages.add(page.report_id)
+        for party in page.parties:
+            sub = int(party.party_id) if party.party_id.isdigit() else 0
+            pos = self.positions.get(page.symbol, sub)
+            if pos.net == 0:
+                continue
+            was_hit = self.risk.loss_limit_hit()
+            pnl = pos.apply(pos.net < 0, page.yes_value, abs(pos.net), party.fee)
+            self.risk.on_realized(pnl, page.clearing_date)
+            if not was_hit and self.risk.loss_limit_hit():
+                self._pending_risk_events.append(Event(EventKind.RISK, None, page, "DAILY_LOSS_LIMIT reached "
+                                                       "(settlement): new orders are blocked until the next "
+                                                       "trading day"))
 
     def on_settlement_wire(self, session: str, wire: str) -> None:
         """A UMS page as wire text: parsed here so a malformed page is kept raw in the settlement

@@ -3,7 +3,7 @@ plug into one order-entry session without the engine knowing their messages.
 
 * inbound: `add_message_handler(msg_type, fn)` takes every 35=<msg_type> the engine itself does
   not handle; `add_reject_handler(ref_msg_type, fn)` is offered each 35=j / 35=3 whose 372 matches
-  first, and consumes it by returning True;
+  first (and each one without 372), and consumes it by returning True;
 * outbound: `send_message(msg)` on the engine's session, `publish(events)` to the strategy;
 * orders the exchange creates from an extension's message (an RFQ accept) or enters for us (a
   confirmed maker quote) are tracked with `submit_tracked` / `expect_order`, so their
@@ -39,9 +39,20 @@ class EngineExtensionPoints:
         self._reject_handlers[ref_msg_type] = handler
 
     def _reject_consumed(self, reject) -> bool:
-        """True when the reject handler registered for the reject's RefMsgType(372) took it."""
-        handler = self._reject_handlers.get(reject.ref_msg_type or "")
-        return handler is not None and handler(reject)
+        """True when the reject handler registered for the reject's RefMsgType(372) took it. A
+        reject without 372 is offered to each handler in turn (each registered function once): a
+        handler takes it only when the RefSeqNum(45) is one of its sent messages, else returns False."""
+        if reject.ref_msg_type:
+            handler = self._reject_handlers.get(reject.ref_msg_type)
+            return handler is not None and bool(handler(reject))
+        offered: list[Callable[[object], bool]] = []
+        for handler in self._reject_handlers.values():
+            if handler in offered:  # one function registered for several MsgTypes (the RFQ requester)
+                continue
+            offered.append(handler)
+            if handler(reject):
+                return True
+        return False
 
     def _restore_rfq(self) -> None:
         """Build the RFQ requester at start-up when the journal holds RFQ state from an earlier run,

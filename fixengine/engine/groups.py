@@ -24,7 +24,10 @@ What the exchange tells the client, and how it is read here:
   DELETED group are always refused locally (the exchange would answer ORDER_GROUP_NOT_FOUND).
   An id this engine does not know goes to the exchange unchanged: it decides.
 * Every answered change is journaled (GROUP records) and restored when an engine starts on the
-  same journal. On KalshiNR a request still unanswered at logout is failed (no resend exists).
+  same journal. So is every request, before it is sent (a GROUP record keyed `uog-request:<n>`,
+  rewritten with its MsgSeqNum once known, closed when answered or failed): after a restart on
+  KalshiRT the resent UOH / 35=j still finds its request. A session without resend (KalshiNR, or
+  KalshiRT logging on with 141=Y) fails what is unanswered at logout, or found pending at start.
 
 Threading: state lives under the engine's lock; nothing is held while QuickFIX sends.
 """
@@ -32,6 +35,8 @@ Threading: state lives under the engine's lock; nothing is held while QuickFIX s
 from __future__ import annotations
 
 import calendar
+import itertools
+import secrets
 import time
 from collections import deque
 from collections.abc import Callable
@@ -45,7 +50,7 @@ from fixengine.engine.events import Event, EventKind
 from fixengine.errors import FixEngineError, UserInputError
 from fixengine.fix import tags as T
 from fixengine.pricing.units import ONE_CONTRACT, format_qty
-from fixengine.session.kinds import order_entry, retransmits
+from fixengine.session.kinds import order_entry, resets_on_logon, retransmits
 from fixengine.session.records import BusinessReject
 from fixengine.session.templates_groups import (ACTION_NAMES, CREATE, DELETE, RESET, TRIGGER, UPDATE,
                                                 GroupResponse, group_request, parse_group_response)
@@ -60,6 +65,7 @@ MAX_LIMIT_CONTRACTS = 1_000_000  # OrderGroupContractsLimit(20132) range on FIX
 MAX_SUBACCOUNT = 63
 MAX_SHARD = 3
 WINDOW_S = 15.0
+REQUEST_KEY = "uog-request:"  # GROUP journal records of requests in flight (group ids are UUIDs: no clash)
 
 
 class GroupState(str, Enum):
@@ -134,6 +140,8 @@ class _Request:
     group: OrderGroup
     limit: int | None
     seq: int | None = None  # MsgSeqNum of the sent UOG, once known
+    key: str = ""  # its journal key (REQUEST_KEY + n)
+    sending: bool = False  # inside send(): a reject citing an unknown seq may be about it
 
 
 class OrderGroups:
@@ -150,7 +158,9 @@ class OrderGroups:
         self._by_id: dict[str, OrderGroup] = {}
         self._handles: list[OrderGroup] = []
         self._pending: deque[_Request] = deque()
-        self._held_rejects: list = []  # rejects that arrived before their request's seq was known
+        self._held_rejects: list = []  # 372=UOG rejects that arrived before their request's seq was known
+        self._unrouted: list = []  # 372-less rejects seen (not consumed) while a request was inside send()
+        self._request_ids = (f"{REQUEST_KEY}{secrets.token_hex(4)}-{n}" for n in itertools.count(1))
         self.queued: list[Event] = []  # events raised under the lock; the engine takes them
         self._restore(engine.recovery.groups)
         engine.add_message_handler("UOH", self._on_response)
@@ -244,22 +254,26 @@ class OrderGroups:
             raise FixEngineError(f"order groups need a KalshiNR or KalshiRT session, not {self.engine.kind.value}")
         self.engine._take_token_or_raise()
         message = group_request(action, group.group_id, limit, group.subaccount, group.shard)
-        request = _Request(action, group, limit)
+        request = _Request(action, group, limit, key=next(self._request_ids), sending=True)
         with self._lock:
             if action == CREATE:
                 self._handles.append(group)
             self._pending.append(request)
             group.in_flight.append(ACTION_NAMES[action])
+            self._journal_request(request)  # before sending: a restart must still know it is in flight
         if not self.engine.send_message(message):
             reason = f"SESSION_DOWN: {self.engine.session_cfg.target_comp_id} is not logged on; nothing was sent"
             with self._lock:
+                request.sending = False
                 events = self._fail(request, reason, None) + self._release_held_rejects()
             self.engine.publish(events)
             return False
         # QuickFIX stamped MsgSeqNum(34) on our message while sending: it is what 35=j/35=3 cite.
         seq = int(message.getHeader().getField(T.MSG_SEQ_NUM))
         with self._lock:
-            request.seq = seq
+            request.seq, request.sending = seq, False  # together: a reject in between would match nothing
+            if request in self._pending:  # not already answered by a reply racing this send
+                self._journal_request(request)
             events = self._release_held_rejects()
         self.engine.publish(events)
         return True
@@ -290,6 +304,7 @@ class OrderGroups:
 
     def _take(self, request: _Request) -> _Request:
         self._pending.remove(request)
+        self.engine.journal.append(J.GROUP, request.key, {"group_id": request.key, "request": None})
         name = ACTION_NAMES[request.action]
         if name in request.group.in_flight:
             request.group.in_flight.remove(name)
@@ -343,12 +358,18 @@ class OrderGroups:
                             f"order group {group.group_id}: UOH for no pending request")]
 
     def _on_reject(self, reject) -> bool:
-        """35=j / 35=3 about one of our UOGs (RefMsgType 372=UOG): always consumed here."""
+        """35=j / 35=3 naming a UOG (372=UOG): always consumed. Without 372 the engine offers it to
+        every reject handler: taken only when its RefSeqNum(45) is one of our UOGs."""
+        named = reject.ref_msg_type == "UOG"
         with self._lock:
             request = self._by_seq(reject.ref_seq_num)
-            if request is None and any(r.seq is None for r in self._pending):
-                self._held_rejects.append(reject)  # its UOG may still be inside send(): wait for the seq
-                return True
+            if request is None and any(r.sending for r in self._pending):
+                # Its UOG may still be inside send(): wait for the seq. A 372-less one may as well be
+                # about anything else, so the engine still handles it; kept only to match it later.
+                (self._held_rejects if named else self._unrouted).append(reject)
+                return named
+            if request is None and not named:
+                return False
             events = self._apply_reject(reject, request)
         self.engine.publish(events)
         return True
@@ -369,11 +390,18 @@ class OrderGroups:
 
     def _release_held_rejects(self) -> list[Event]:
         events: list[Event] = []
+        settled = not any(r.sending for r in self._pending)
         for reject in list(self._held_rejects):
             request = self._by_seq(reject.ref_seq_num)
-            if request is not None or not any(r.seq is None for r in self._pending):
+            if request is not None or settled:
                 self._held_rejects.remove(reject)
                 events += self._apply_reject(reject, request)
+        for reject in list(self._unrouted):
+            request = self._by_seq(reject.ref_seq_num)
+            if request is not None:
+                events += self._apply_reject(reject, request)
+            if request is not None or settled:
+                self._unrouted.remove(reject)  # else the engine's own handling was all it needed
         return events
 
     def _fail(self, request: _Request, text: str, cause) -> list[Event]:
@@ -388,18 +416,28 @@ class OrderGroups:
         return [self._event(group, f"{name}_rejected", previous, cause,
                             f"order group {group.group_id or '<new>'} {name} refused: {text}")]
 
+    def _resends(self) -> bool:
+        """KalshiRT resends what a disconnect lost - unless it logs on with ResetSeqNumFlag(141)=Y
+        (`reset_on_logon: true`), which starts afresh: then, as on KalshiNR, nothing comes back."""
+        engine = self.engine
+        return retransmits(engine.kind) and not resets_on_logon(engine.kind, engine.session_cfg.reset_on_logon)
+
     def _on_engine_event(self, event: Event) -> None:
-        """KalshiNR keeps no messages: what was unanswered at logout will never be answered."""
-        if event.kind is not EventKind.SESSION or retransmits(self.engine.kind):
+        """Without resend, what was unanswered at logout will never be answered."""
+        if event.kind is not EventKind.SESSION or self._resends():
             return
         if not (event.text or "").startswith(("logout", "logon_refused")):
             return
         with self._lock:
-            events: list[Event] = []
-            for request in list(self._pending):
-                events += self._fail(request, "SESSION_LOST: no answer before logout on KalshiNR (no resend); "
-                                     "the exchange may or may not have applied it", None)
+            events = self._fail_pending("no answer before logout")
         self.engine.publish(events)
+
+    def _fail_pending(self, when: str) -> list[Event]:
+        events: list[Event] = []
+        for request in list(self._pending):
+            events += self._fail(request, f"SESSION_LOST: {when} on {self.engine.session_cfg.target_comp_id} "
+                                 "(no resend); the exchange may or may not have applied it", None)
+        return events
 
     # ------------------------------------------------------------------ inferring a trigger
     def _on_fill(self, order: Order, fill, report) -> None:
@@ -474,16 +512,26 @@ class OrderGroups:
         if group not in self._handles:
             self._handles.append(group)
 
+    def _journal_request(self, request: _Request) -> None:
+        group = request.group
+        self.engine.journal.append(J.GROUP, request.key, {"group_id": request.key, "request": {
+            "action": request.action, "group_id": group.group_id, "limit": request.limit, "seq": request.seq,
+            "group_limit": group.limit, "subaccount": group.subaccount, "shard": group.shard}})
+
     def _journal(self, group: OrderGroup) -> None:
         self.engine.journal.append(J.GROUP, group.group_id, {
             "group_id": group.group_id, "limit": group.limit, "subaccount": group.subaccount, "shard": group.shard,
             "state": group.state.value, "reason": group.reason, "window_since": group.window_since})
 
     def _restore(self, snapshots: dict[str, dict]) -> None:
-        """Groups from the journal (last snapshot per id); the rolling count is rebuilt from the
-        restored member orders' fills."""
+        """Groups from the journal (last snapshot per id), then the requests still in flight; the
+        rolling count is rebuilt from the restored member orders' fills."""
         now = self.clock()
-        for data in snapshots.values():
+        requests = []
+        for key, data in snapshots.items():
+            if "request" in data:
+                requests.append((key, data["request"]))
+                continue
             group = OrderGroup(data["limit"], data["subaccount"], data["shard"], data["group_id"],
                                GroupState(data["state"]), data.get("reason"),
                                window_since=data.get("window_since") or 0.0, _owner=self)
@@ -495,6 +543,26 @@ class OrderGroups:
                     group._fills.extend((t, f.qty) for f in order.fills
                                         if (t := _epoch(f.transact_time)) is not None and t > now - self.window_s)
             group._fills = deque(sorted(group._fills))
+        self._restore_requests(requests)
+
+    def _restore_requests(self, requests: list[tuple[str, dict | None]]) -> None:
+        """Requests journaled and never closed, in the order they were sent (a dict keeps the order
+        of first insertion, and each request's first record precedes its sending). Without resend
+        no answer will ever come: they fail at once."""
+        for key, data in requests:
+            if data is None:  # answered or failed
+                continue
+            if data["action"] == CREATE:
+                group = OrderGroup(data["group_limit"], data["subaccount"], data["shard"], _owner=self)
+                self._handles.append(group)
+            else:
+                group = self._by_id.get(data["group_id"])
+                if group is None:
+                    continue  # unreachable: a group's snapshot is journaled before any request names it
+            self._pending.append(_Request(data["action"], group, data["limit"], data["seq"], key))
+            group.in_flight.append(ACTION_NAMES[data["action"]])
+        if self._pending and not self._resends():
+            self.engine.publish(self._fail_pending("no answer before the engine stopped"))
 
     def _event(self, group: OrderGroup | None, change: str, previous: GroupState | None, cause,
                text: str) -> Event:

@@ -49,13 +49,14 @@ class RecoveryReport:
     open_orders: int = 0
     fills: int = 0
     settlements: int = 0
+    settlement_pages: list = field(default_factory=list)  # SettlementReport pages, as the book got them
     unaccounted: list[Unaccounted] = field(default_factory=list)
     groups: dict[str, dict] = field(default_factory=dict)  # order group id -> last journaled snapshot
     rfq: list[dict] = field(default_factory=list)  # RFQ requester snapshots in write order (rfq/journal_codec.py)
 
     def __str__(self) -> str:
         lines = [f"journal: {self.records} records, {self.orders} orders ({self.open_orders} open), "
-                 f"{self.fills} fills, {self.settlements} settlement reports, {len(self.groups)} order groups, "
+                 f"{self.fills} fills, {self.settlements} settlement reports, {sum(1 for d in self.groups.values() if 'request' not in d)} order groups, "
                  f"{len(self.rfq)} RFQ records"]
         lines += [f"  UNACCOUNTED {u.kind} {u.cl_ord_id}: {u.detail}" for u in self.unaccounted]
         return "\n".join(lines)
@@ -87,8 +88,10 @@ def replay(journal: J.Journal, tracker: OrderTracker, book=None) -> RecoveryRepo
                 book.apply_exec_report(er)
         elif kind == J.SETTLEMENT:
             report.settlements += 1
+            page = J.decode_settlement(data)
+            report.settlement_pages.append(page)
             if book is not None:
-                book.apply_settlement(J.decode_settlement(data))
+                book.apply_settlement(page)
         elif kind == J.GROUP:
             report.groups[data["group_id"]] = data
         elif kind == J.RFQ:

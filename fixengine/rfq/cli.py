@@ -57,6 +57,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     m.add_argument("--seconds", type=float, default=60.0, help="how long to run")
     m.add_argument("--oe-config", metavar="FILE", help="the maker user's order-entry config: track executed quotes")
     m.add_argument("--oe-port", type=int, metavar="N", help="override the order-entry session port")
+    m.add_argument("--accepted-side", choices=["echo", "accepted_side"], default="echo",
+                   help="how to read 54 on an accepted quote's 35=AI (UNCONFIRMED): echo of the creator's "
+                        "AcceptQuote side (Kalshi's example, default) or 1=Yes/2=No (the field table)")
     m.set_defaults(func=cmd_make)
 
 
@@ -165,7 +168,7 @@ def cmd_make(args: argparse.Namespace, out=None) -> int:
 
     maker = RfqMaker(_config(args.config, args.port, SessionKind.RFQ), lambda rfq: decision,
                      (lambda quote: False) if args.no_confirm else None, on_event=show, event_queue=False,
-                     engine=engine)
+                     engine=engine, accepted_side_semantics=args.accepted_side)
     try:
         if engine is not None:
             engine.connect(args.timeout)

@@ -14,6 +14,10 @@ grid when known, whole cents unless the session logged on with UseDollars) and s
 acceptance not confirmed within 30 s (3 s on high-volatility markets). 35=U8 answers the confirm,
 35=U9 a 35=Z; 35=AG means the RFQ closed: its open quotes are dropped.
 
+KalshiRFQ never resends: at logout a quote or confirm still unanswered becomes UNKNOWN (event
+session_lost; cancel_quote() still works on it) and a pending cancel reverts to what it left.
+How 54 on an accepted quote's 35=AI is read is configurable (accepted_side_semantics; UNCONFIRMED).
+
 Every step is a MakerEvent, delivered to `on_event` callbacks and the `events` queue. Callbacks
 (quote_fn, confirm_fn, on_event) run on QuickFIX's thread: keep them short. The maker's fills,
 when the orders hit the book, are ordinary ExecutionReports on the maker user's order-entry or
@@ -51,6 +55,12 @@ RFQ = SessionKind.RFQ
 CONFIRM_WINDOW_S = 30.0  # accept -> U7 deadline on a standard market (part2 §5.2)
 CONFIRM_WINDOW_HVM_S = 3.0  # ... on a high-volatility (all combo) market
 MAKER_MSG_TYPES = frozenset({"R", "AI", "U9", "U8", "AG"})
+# AI 54 (AcceptedSide) on ACCEPTED: the fact sheet's table says 1=Yes 2=No, Kalshi's example echoes
+# the creator's AcceptQuote 54 (1 = took our NO bid, 2 = took our YES bid). Which one Kalshi sends
+# is UNCONFIRMED (part2 §5.4); "echo" follows the example (and the simulator), "accepted_side" the table.
+ACCEPTED_SIDE_BIDS = {"echo": {"1": "no", "2": "yes"}, "accepted_side": {"1": "yes", "2": "no"}}
+SESSION_LOST = ("SESSION_LOST: no answer before the session dropped and KalshiRFQ never resends; "
+                "the exchange may or may not hold it")
 
 
 class RfqMakerError(FixEngineError):
@@ -84,6 +94,8 @@ class _SessionEvents:
 
     def on_session_event(self, kind, event: str, text: str | None) -> None:
         self.maker._deliver([MakerEvent("session", text=f"{event}: {text}" if text else event)])
+        if event == "logout":
+            self.maker._on_session_lost()
 
     def on_exec_report(self, report, wire=None) -> None:
         self.maker.reports.append(report)
@@ -112,7 +124,12 @@ class RfqMaker:
                  poll_mode: bool = False, dictionaries: tuple | None = None,
                  tick_grids: dict[str, TickGrid] | None = None, validate: bool = True,
                  hvm_markets: Iterable[str] = (), confirm_window_s: float = CONFIRM_WINDOW_S,
-                 hvm_confirm_window_s: float = CONFIRM_WINDOW_HVM_S, engine=None) -> None:
+                 hvm_confirm_window_s: float = CONFIRM_WINDOW_HVM_S, engine=None,
+                 accepted_side_semantics: str = "echo") -> None:
+        if accepted_side_semantics not in ACCEPTED_SIDE_BIDS:
+            raise UserInputError(f"accepted_side_semantics {accepted_side_semantics!r}: expected one of "
+                                 f"{', '.join(ACCEPTED_SIDE_BIDS)}")
+        self.accepted_side_semantics = accepted_side_semantics
         self.cfg = cfg
         self.session_cfg = cfg.session(RFQ)  # ConfigError when no RFQ session is configured
         self.use_dollars = bool(self.session_cfg.logon.use_dollars)
@@ -196,7 +213,7 @@ class RfqMaker:
         """35=Z; False when the quote is not live."""
         quote = self._quote(quote)
         with self._lock:
-            if quote.status not in (MakerQuoteStatus.SENT, MakerQuoteStatus.PENDING):
+            if quote.status not in (MakerQuoteStatus.SENT, MakerQuoteStatus.PENDING, MakerQuoteStatus.UNKNOWN):
                 return False
             quote._before_cancel, quote.status = quote.status, MakerQuoteStatus.CANCEL_PENDING
         if not self._send(M.quote_cancel(quote.quote_id, quote.rfq_id), "Z", quote.quote_id):
@@ -335,7 +352,7 @@ class RfqMaker:
                 if getattr(msg, name) is not None:
                     setattr(quote, name, getattr(msg, name))
             step = {0: "accepted", 5: "rejected", 10: "pending", 17: "cancelled"}.get(msg.status, "status")
-            if msg.status == 10 and quote.status is MakerQuoteStatus.SENT:
+            if msg.status == 10 and quote.status in (MakerQuoteStatus.SENT, MakerQuoteStatus.UNKNOWN):
                 quote.status = MakerQuoteStatus.PENDING
             elif msg.status == 5:
                 quote.status, quote.text = MakerQuoteStatus.REJECTED, msg.text
@@ -344,6 +361,7 @@ class RfqMaker:
             elif msg.status == 0:
                 quote.status = MakerQuoteStatus.ACCEPTED
                 quote.accepted_side = msg.accepted_side
+                quote.accepted_bid = ACCEPTED_SIDE_BIDS[self.accepted_side_semantics].get(msg.accepted_side or "")
                 quote.accepted_at = time.monotonic()
                 hvm = quote.ticker in self.hvm_markets
                 quote.confirm_deadline = quote.accepted_at + (self.hvm_confirm_window_s if hvm
@@ -410,9 +428,9 @@ class RfqMaker:
         order-entry engine, so its fills update that engine's orders, positions and book. Its
         ClOrdID is taken to be the QuoteID - the simulator's choice; what Kalshi uses is
         UNCONFIRMED (a different id only leaves the fill as an unknown report there)."""
-        if self.engine is None or quote.accepted_side not in ("1", "2") or not quote.qty:
+        if self.engine is None or quote.accepted_bid is None or not quote.qty:
             return
-        if quote.accepted_side == "2":  # the creator sold YES into our YES bid: we buy YES
+        if quote.accepted_bid == "yes":  # the creator sold YES into our YES bid: we buy YES
             side, user_side, price = Side.BUY, "buy_yes", quote.yes_bid
         else:  # the creator bought YES against our NO bid: we buy NO (offer YES at 1 - no_bid)
             side, user_side, price = Side.SELL, "buy_no", ONE_DOLLAR - quote.no_bid
@@ -423,7 +441,7 @@ class RfqMaker:
 
     def _on_closed(self, msg: P.QuoteRequestRejectMsg) -> None:
         dropped = (MakerQuoteStatus.SENT, MakerQuoteStatus.PENDING, MakerQuoteStatus.CANCEL_PENDING,
-                   MakerQuoteStatus.ACCEPTED, MakerQuoteStatus.DECLINED)
+                   MakerQuoteStatus.ACCEPTED, MakerQuoteStatus.DECLINED, MakerQuoteStatus.UNKNOWN)
         with self._lock:
             rfq = self.rfqs.get(msg.quote_req_id)
             if rfq is None:
@@ -434,6 +452,26 @@ class RfqMaker:
                 if quote.status in dropped:
                     quote.status = MakerQuoteStatus.CLOSED
         self._deliver([MakerEvent("rfq_closed", rfq, None, msg, msg.text)])
+
+    def _on_session_lost(self) -> None:
+        """Logout: KalshiRFQ logs on with 141=Y and never resends, so answers to what was in flight
+        are gone. An unanswered quote or confirm becomes UNKNOWN; a pending cancel reverts to the
+        state it left, so cancel_quote() can be sent again."""
+        events: list[MakerEvent] = []
+        with self._lock:
+            for quote in self.quotes.values():
+                if quote.status in (MakerQuoteStatus.SENT, MakerQuoteStatus.CONFIRM_SENT):
+                    was = quote.status.value
+                    quote.status, quote.text = MakerQuoteStatus.UNKNOWN, SESSION_LOST
+                    text = f"{SESSION_LOST} (was {was})"
+                elif quote.status is MakerQuoteStatus.CANCEL_PENDING:
+                    quote.status = quote._before_cancel or MakerQuoteStatus.PENDING
+                    text = "SESSION_LOST: the 35=Z was not answered before the session dropped; cancel again"
+                else:
+                    continue
+                events.append(MakerEvent("session_lost", self.rfqs.get(quote.rfq_id), quote, text=text))
+        if events:
+            self._deliver(events)
 
     def _on_reject(self, reject) -> None:
         """35=j / 35=3 answering one of our S / Z / U7."""

@@ -28,9 +28,14 @@ class MakerQuoteStatus(str, Enum):
     CANCELLED = "cancelled"  # U9 298=0 / AI 297=17
     REPLACED = "replaced"  # a newer quote on the same RFQ replaced it (the exchange cancels it)
     CLOSED = "closed"  # the RFQ closed (35=AG) while this quote was live
+    # The session dropped while a 35=S or 35=U7 was unanswered; KalshiRFQ never resends, so the
+    # answer is lost: the exchange may or may not hold the quote (or the confirm). cancel_quote()
+    # still works on it (35=Z makes sure it is gone); a later 35=AI on it is applied as usual.
+    UNKNOWN = "unknown"
 
 
-LIVE = frozenset({MakerQuoteStatus.SENT, MakerQuoteStatus.PENDING, MakerQuoteStatus.CANCEL_PENDING})
+LIVE = frozenset({MakerQuoteStatus.SENT, MakerQuoteStatus.PENDING, MakerQuoteStatus.CANCEL_PENDING,
+                  MakerQuoteStatus.UNKNOWN})
 
 
 @dataclass(slots=True)
@@ -60,7 +65,8 @@ class MakerQuote:
     qty: int | None = None  # 38 on AI (the RFQ size; the accepted size on ACCEPTED)
     yes_size: int | None = None
     no_size: int | None = None
-    accepted_side: str | None = None  # 54 on AI ACCEPTED (echo of the creator's AcceptQuote side)
+    accepted_side: str | None = None  # 54 on AI ACCEPTED, raw (its meaning: RfqMaker.accepted_side_semantics)
+    accepted_bid: str | None = None  # "yes" / "no": which of our bids the creator took, read from 54
     accepted_at: float | None = None  # time.monotonic() of the AI ACCEPTED
     confirm_deadline: float | None = None  # monotonic; the exchange voids the acceptance after it
     order: Any = None  # engine Order expecting this quote's execution (RfqMaker(engine=...))
@@ -93,7 +99,7 @@ class MakerRfq:
 class MakerEvent:
     step: str  # rfq / declined / invalid_decision / quote_fn_error / quote_sent / pending / rejected /
     #            accepted / confirm_sent / declined_confirm / confirmed / confirm_rejected / cancel_sent /
-    #            cancelled / cancel_rejected / rfq_closed / session
+    #            cancelled / cancel_rejected / rfq_closed / session / session_lost
     rfq: MakerRfq | None = None
     quote: MakerQuote | None = None
     message: Any = None

@@ -305,9 +305,10 @@ class RfqCancelMsg:
 
 @dataclass(slots=True)
 class RfqCancelStatusMsg:
-    """35=UB: 0 canceled, 1 rejected, 2 expired (unsolicited)."""
+    """35=UB: 0 canceled, 1 rejected, 2 expired (unsolicited). The sheet guarantees only RfqId(21023)
+    on an unsolicited EXPIRED, so either id may be absent - never both."""
 
-    quote_req_id: str
+    quote_req_id: str | None
     status: int
     rfq_id: str | None
     text: str | None
@@ -377,6 +378,13 @@ def _confirm_status(r: _Reader) -> QuoteConfirmStatusMsg:
     return QuoteConfirmStatusMsg(r.req(T.QUOTE_ID), status, r.opt(T.TEXT))
 
 
+def _cancel_status(r: _Reader) -> RfqCancelStatusMsg:
+    client_id, server_id = r.opt(T.QUOTE_REQ_ID), r.opt(T.RFQ_ID)
+    if client_id is None and server_id is None:  # nothing to find the RFQ by
+        raise RfqParseError("UB", T.QUOTE_REQ_ID, None, "neither 131 QuoteReqID nor 21023 RfqId present")
+    return RfqCancelStatusMsg(client_id, r.int_(T.RFQ_CANCEL_STATUS, True), server_id, r.opt(T.TEXT))
+
+
 def _accept(r: _Reader) -> AcceptQuoteMsg:
     return AcceptQuoteMsg(r.req(T.QUOTE_ID), r.opt(T.RFQ_ID), r.req(T.SIDE), r.qty(T.ORDER_QTY), r.opt(T.CL_ORD_ID),
                           r.flag(T.PREFER_BETTER_QUOTE))
@@ -396,8 +404,7 @@ _PARSERS = {
     "UC": lambda r: AcceptQuoteStatusMsg(r.req(T.QUOTE_ID), r.int_(T.ACCEPT_QUOTE_STATUS, True),
                                          r.opt(T.ACCEPTED_QUOTE_ID), r.opt(T.CL_ORD_ID), r.opt(T.TEXT)),
     "UE": lambda r: RfqCancelMsg(r.opt(T.QUOTE_REQ_ID), r.opt(T.RFQ_ID)),
-    "UB": lambda r: RfqCancelStatusMsg(r.req(T.QUOTE_REQ_ID), r.int_(T.RFQ_CANCEL_STATUS, True), r.opt(T.RFQ_ID),
-                                       r.opt(T.TEXT)),
+    "UB": _cancel_status,
 }
 
 RFQ_MSG_TYPES = frozenset(_PARSERS)

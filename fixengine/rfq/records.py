@@ -148,7 +148,7 @@ class RfqUpdate:
     """What an EventKind.RFQ event carries in `report`."""
 
     step: str  # sent / ack / rejected / quote / accept_sent / accepted / accept_rejected / executed /
-    #            voided / cancel_sent / canceled / cancel_rejected / expired
+    #            voided / cancel_sent / canceled / cancel_rejected / cancel_lost / expired
     rfq: Rfq | None
     quote: Quote | None = None
     accept: Accept | None = None

@@ -18,6 +18,11 @@ rebuilds `engine.rfq` from them - RFQs with their server ids, quotes, accepts (o
 replayed orders) - so what KalshiRT resends after the restart, and the strategy's accept / cancel,
 find their RFQ. A message applied before (a PossDup resend) changes nothing and publishes nothing.
 
+Session loss: KalshiRT resends what a disconnect lost, so by default in-flight requests keep
+waiting. Configured with reset_on_logon (141=Y) nothing comes back: at logout a pending cancel
+reverts (step cancel_lost; cancel again) and a create or accept still unanswered is refused with
+SESSION_LOST (steps rejected / accept_rejected), journaled like any other change.
+
 Thread model: inbound handlers run on QuickFIX's thread (or the poll thread); state changes take
 this object's lock, which is never held while sending or publishing. Journal writes happen under
 this lock (then the engine's), so the records are in state order.
@@ -33,7 +38,7 @@ from fixengine.config.types import SessionKind
 from fixengine.engine import journal as J
 from fixengine.engine import userterms as U
 from fixengine.engine.events import Event, EventKind
-from fixengine.engine.orders import Order
+from fixengine.engine.orders import Order, OrderStatus
 from fixengine.errors import FixEngineError, UserInputError
 from fixengine.fix import tags as T
 from fixengine.model import Side
@@ -42,6 +47,7 @@ from fixengine.rfq import messages as M
 from fixengine.rfq import parse as P
 from fixengine.rfq.records import (ACCEPT_YES_BID, Accept, AcceptStatus, Quote, QuoteState, Rfq,
                                    RfqStatus, RfqUpdate)
+from fixengine.session.kinds import resets_on_logon
 from fixengine.session.templates import OrderFields
 
 log = logging.getLogger(__name__)
@@ -55,6 +61,12 @@ class RfqError(FixEngineError):
 
 def _new_id() -> str:
     return str(uuid.uuid4())
+
+
+def _before_cancel(rfq: Rfq) -> RfqStatus:
+    """The status a 35=UE left: cancel() takes only a pending or open RFQ, and it is open once
+    its 35=b (the server id) arrived - also when that came while the cancel was pending."""
+    return RfqStatus.OPEN if rfq.rfq_id else RfqStatus.PENDING
 
 
 def _seq_of(message) -> int | None:
@@ -191,12 +203,18 @@ class RfqRequester:
         """Take `quote` with a NewOrderSingle carrying QuoteID(117) + RfqId(21023) (the alternative
         path; Side/Price semantics UNCONFIRMED - sent as for UA, Price = the implied YES price, no
         TimeInForce, like Kalshi's example). A stale quote comes back as 35=8 58=EXPIRED 103=8."""
-        accept = self._prepare(quote, side, qty, "D", False)
+        accept = self._prepare(quote, side, qty, "D", False)  # checks the price is sendable first
         fields = OrderFields(accept.cl_ord_id, accept.order.ticker, accept.wire_side, accept.price, accept.qty, "",
                              subaccount=accept.order.subaccount,
                              quote_id=accept.quote.quote_id, rfq_id=accept.quote.rfq_id)
-        message = self.engine.templates.quote_accept_order(fields)
-        message.removeField(T.TIME_IN_FORCE)
+        try:
+            message = self.engine.templates.quote_accept_order(fields)
+            message.removeField(T.TIME_IN_FORCE)
+        except Exception as exc:
+            # The accept is journaled and the quote marked ACCEPT_PENDING: nothing was sent, so end
+            # it (journaled) and free the quote - else it stays pending forever and blocks a retry.
+            self._abandon(accept, f"NOT_SENT: the 35=D could not be built: {exc}")
+            raise
         return self._submit(accept, message)
 
     # ------------------------------------------------------------------ request helpers
@@ -207,6 +225,8 @@ class RfqRequester:
         if price is None:
             bid = "YES" if wire.value == ACCEPT_YES_BID else "NO"
             raise UserInputError(f"quote {quote.quote_id} has no {bid} bid: cannot {user_side} against it")
+        if via == "D":  # the 35=D carries 44: a sub-penny quote cannot be sent on a cents-mode session
+            self._check_sendable_price(quote, price)
         rfq = self._rfq_of(quote)
         fractional = self.engine.fractional.get(quote.ticker or "", True)
         units = U.parse_user_qty(qty, fractional) if qty is not None else quote.size_for(wire.value)
@@ -231,6 +251,20 @@ class RfqRequester:
                 rfq.accepts.append(accept)
             self._save(quote, accept)  # before the order is tracked and sent (journal order = intent first)
         return accept
+
+    def _check_sendable_price(self, quote: Quote, price: int) -> None:
+        try:
+            self.engine.templates.price_text(price)
+        except UserInputError as exc:
+            raise UserInputError(f"quote {quote.quote_id}: {exc} - this session sends prices in whole "
+                                 "cents (log on with use_dollars, or accept with AcceptQuote)") from None
+
+    def _abandon(self, accept: Accept, reason: str) -> None:
+        """End an accept whose order never reached the engine (not tracked, nothing sent)."""
+        order = accept.order
+        order.status, order.leaves_qty, order.reject_reason, order.local_reject = (OrderStatus.REJECTED, 0, reason,
+                                                                                   True)
+        self._end_accept(accept, AcceptStatus.REJECTED, reason, None)
 
     def _submit(self, accept: Accept, message) -> Accept:
         sent = self.engine.submit_tracked(accept.order, message)
@@ -393,7 +427,8 @@ class RfqRequester:
 
     def _on_cancel_status(self, msg: P.RfqCancelStatusMsg) -> None:
         with self._lock:
-            rfq = self.get(msg.quote_req_id) or (self.get(msg.rfq_id) if msg.rfq_id else None)
+            rfq = (self.get(msg.quote_req_id) if msg.quote_req_id else None) or \
+                (self.get(msg.rfq_id) if msg.rfq_id else None)
             if rfq is None:
                 self.unmatched.append(msg)
                 return
@@ -432,7 +467,7 @@ class RfqRequester:
             ref = getattr(reject, "ref_id", None) or getattr(reject, "ref_cl_ord_id", None)
             ref = ref or (sent[1] if sent else None)
         text = reject.text or f"{type(reject).__name__} {reject.reason}"
-        kind = reject.ref_msg_type
+        kind = reject.ref_msg_type or (sent[0] if sent else None)  # 372 is optional on 35=3
         if kind == "UA":
             accept = self._accepts.get(ref or "") or self._pending_accept_for(ref or "")
             if accept is None:
@@ -472,13 +507,30 @@ class RfqRequester:
                 quote.text = text
             self._save(quote, accept)
         if accept.order.is_open:
-            self.engine.reject_tracked(accept.order, f"ACCEPT_{status.name}: {text}")
+            self._reject_order(accept.order, f"ACCEPT_{status.name}: {text}")
         step = "accept_rejected" if status is AcceptStatus.REJECTED else "voided"
         self._publish(step, self._rfq_of(accept.quote), accept.quote, accept, message, text)
 
+    def _reject_order(self, order: Order, reason: str) -> None:
+        """End an accept's tracked order. While restoring, the same journaled state change without
+        the engine's events: settling an earlier run's accept is history, not news."""
+        if not self._restoring:
+            self.engine.reject_tracked(order, reason)
+            return
+        with self.engine._lock:
+            if order.is_done:
+                return
+            self.engine.journal.append(J.LOCAL_REJECT, order.key, [order.key, reason, None])
+            self.engine.tracker.reject_locally(order, reason)  # its events are dropped on purpose
+            order.local_reject = False  # as reject_tracked: the exchange refused it, not a local check
+
     def _on_engine_event(self, event: Event) -> None:
         """Engine order events on an accept's order: fills execute it, a reject / cancel without
-        fill ends it."""
+        fill ends it. Session events: see _on_session_lost."""
+        if event.kind is EventKind.SESSION:
+            if (event.text or "").startswith("logout") and not self._resends_missed():
+                self._on_session_lost()
+            return
         if event.kind is EventKind.RFQ or event.order is None:
             return
         accept = self._accepts.get(event.order.key)
@@ -490,6 +542,36 @@ class RfqRequester:
             self._end_accept(accept, AcceptStatus.REJECTED, event.text, event.report)
         elif event.kind in (EventKind.CANCEL, EventKind.EXPIRE) and event.order.cum_qty == 0:
             self._end_accept(accept, AcceptStatus.VOIDED, event.text, event.report)
+
+    def _resends_missed(self) -> bool:
+        """KalshiRT keeps its messages and resends what a disconnect lost - unless this session logs
+        on with ResetSeqNumFlag(141)=Y, which starts afresh: then nothing missed ever comes back."""
+        return not resets_on_logon(self.engine.kind, self.engine.session_cfg.reset_on_logon)
+
+    def _on_session_lost(self) -> None:
+        """Logout on a session without resend: answers to requests still in flight are lost for
+        good. A pending cancel goes back to the state it left (the RFQ may be cancelled again); a
+        create or accept still unanswered fails with SESSION_LOST (the exchange may or may not have
+        applied it - an RFQ it did create closes by expiry, an accept's fills still reach the order)."""
+        lost = ("SESSION_LOST: no answer before logout and this session does not resend (141=Y); "
+                "the exchange may or may not have applied it")
+        updates: list[tuple[str, Rfq]] = []
+        with self._lock:
+            for rfq in self.rfqs.values():
+                if rfq.status is RfqStatus.CANCEL_PENDING:
+                    rfq.status = _before_cancel(rfq)
+                    rfq.text = "SESSION_LOST: the cancel was not answered before logout; cancel again"
+                    self._save(rfq)
+                    updates.append(("cancel_lost", rfq))
+                if rfq.status is RfqStatus.PENDING:
+                    rfq.status, rfq.text = RfqStatus.REJECTED, lost
+                    self._save(rfq)
+                    updates.append(("rejected", rfq))
+            accepts = [a for a in self._accepts.values() if a.status is AcceptStatus.PENDING]
+        for step, rfq in updates:
+            self._publish(step, rfq, text=rfq.text)
+        for accept in accepts:
+            self._end_accept(accept, AcceptStatus.REJECTED, lost, None)
 
     def _executed(self, accept: Accept, report) -> None:
         with self._lock:
@@ -543,9 +625,13 @@ class RfqRequester:
 
     def _settle_restored(self, accept: Accept) -> None:
         """What the live engine events would have done, for an accept still in flight at the stop."""
+        order = accept.order
+        if accept.status in (AcceptStatus.REJECTED, AcceptStatus.VOIDED):
+            if order.is_open and not order.cum_qty:  # stopped between the accept's end and its order's
+                self._reject_order(order, f"ACCEPT_{accept.status.name}: {accept.text}")
+            return
         if accept.status not in (AcceptStatus.PENDING, AcceptStatus.ACCEPTED):
             return
-        order = accept.order
         if accept.status is AcceptStatus.ACCEPTED and order.price != accept.price:
             order.price = accept.price  # a PreferBetterQuote improvement (the order record has the asked price)
         if order.cum_qty:

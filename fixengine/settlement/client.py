@@ -137,6 +137,7 @@ class SettlementClient:
                 raise SettlementError("this engine's KalshiRT session already receives settlement reports "
                                       "(20127=Y): attach the PT client to an engine without them")
             book, book_lock = engine.book, engine._lock
+        on_applied = engine.apply_settlement_page if engine is not None else None
         own_book = book is None
         self.book = Book() if own_book else book
         self.journal = SettlementJournal(journal_path or default_settlement_journal(cfg, self.kind))
@@ -144,7 +145,7 @@ class SettlementClient:
         # skips report ids it knows) and brings back settlements it did not see.
         self.processor = SettlementProcessor(self.journal, book=self.book, book_lock=book_lock,
                                              restore_book=True, event_queue=True,
-                                             party_subaccount=party_subaccount)
+                                             party_subaccount=party_subaccount, on_applied=on_applied)
         if on_batch is not None:
             self.processor.on_batch(on_batch)
         self.logout_timeout = logout_timeout

@@ -60,12 +60,15 @@ class SettlementProcessor:
 
     def __init__(self, journal: SettlementJournal | Callable[[], SettlementJournal], *, book=None,
                  book_lock=None, restore_book: bool = False, event_queue: bool = False,
-                 party_subaccount: Mapping[str, int] | Callable[[str], int | None] | None = None) -> None:
+                 party_subaccount: Mapping[str, int] | Callable[[str], int | None] | None = None,
+                 on_applied: Callable[[SettlementReport], None] | None = None) -> None:
         """`journal` may be a factory: it is then opened on first use (an engine that never sees a
         settlement creates no file). `book_lock` guards `book` when others share it (the engine's
         lock). `restore_book` re-applies every journaled page to `book` when the journal opens
         (a client with its own book; the book skips report ids it already knows).
-        `party_subaccount` maps party ids (20109) to subaccounts; see parties.py for the rest."""
+        `party_subaccount` maps party ids (20109) to subaccounts; see parties.py for the rest.
+        `on_applied(page)` is called (book lock held) with every page given to the book, its party
+        ids replaced by subaccount numbers - an Engine closes its risk positions there."""
         self._journal_or_factory = journal
         self._journal: SettlementJournal | None = journal if isinstance(journal, SettlementJournal) else None
         self.book = book
@@ -74,6 +77,7 @@ class SettlementProcessor:
         self.assembler = BatchAssembler()
         self.parties = PartyResolver(book, party_subaccount)
         self.restore_book = restore_book
+        self.on_applied = on_applied
         self._ready = False
         self._callbacks: list[Callable[[SettlementBatch], None]] = []
         self.batches: queue.SimpleQueue[SettlementBatch] | None = queue.SimpleQueue() if event_queue else None
@@ -109,7 +113,7 @@ class SettlementProcessor:
             with self._book_lock:
                 for page in pages:
                     subs = [party.subaccount for party in page.parties]
-                    self.book.apply_settlement(self.parties.for_book(page.report, subs))
+                    self._to_book(self.parties.for_book(page.report, subs))
         self._ready = True
 
     def close(self) -> None:
@@ -167,6 +171,11 @@ class SettlementProcessor:
                 out.append(_with_id(batch, batch_id))
         return PageOutcome(APPLIED, report, out)
 
+    def _to_book(self, page: SettlementReport) -> None:
+        self.book.apply_settlement(page)
+        if self.on_applied is not None:
+            self.on_applied(page)
+
     def _apply_to_book(self, report: SettlementReport) -> list[BatchParty]:
         """Apply the page to the book; per party, the cost and realized P&L it showed."""
         if self.book is None:
@@ -176,7 +185,7 @@ class SettlementProcessor:
         with self._book_lock:
             subs = self.parties.resolve(report)
             before = {s: positions.position(report.symbol, s) for s in subs}
-            self.book.apply_settlement(self.parties.for_book(report, subs))
+            self._to_book(self.parties.for_book(report, subs))
             after = {s: positions.position(report.symbol, s) for s in subs}
         out, seen = [], set()
         for party, sub in zip(report.parties, subs):
@@ -215,8 +224,10 @@ def beside_order_journal(order_journal: str | Path) -> str:
     return str(path.with_name(f"{path.stem}-settlements.sqlite"))
 
 
-def for_engine(order_journal: str | Path, book, book_lock) -> SettlementProcessor:
+def for_engine(order_journal: str | Path, book, book_lock,
+               on_applied: Callable[[SettlementReport], None] | None = None) -> SettlementProcessor:
     """The processor of an Engine (KalshiRT with 20127=Y): the engine's book and lock; the
     journal file is created on the first page, so engines that never see one leave no file."""
     path = beside_order_journal(order_journal)
-    return SettlementProcessor(lambda: SettlementJournal(path), book=book, book_lock=book_lock)
+    return SettlementProcessor(lambda: SettlementJournal(path), book=book, book_lock=book_lock,
+                               on_applied=on_applied)

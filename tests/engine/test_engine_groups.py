@@ -405,7 +405,8 @@ def test_groups_survive_a_restart_on_the_same_journal(make_engine):
     uoh(engine, UOH_CREATE_SUB2)
     order = place(engine, group)
     er(engine, ER_GROUP_CANCEL, t11=order.key)
-    assert engine.journal.count(J.GROUP) == 3
+    snapshots = [d for _, kind, _, d in engine.journal.records() if kind == J.GROUP and "request" not in d]
+    assert len(snapshots) == 3  # two creates answered, one inferred trigger
     engine.journal.close()
     again, rec2 = make_engine("restart.sqlite")
     restored = again.groups.get(GID)
@@ -415,7 +416,7 @@ def test_groups_survive_a_restart_on_the_same_journal(make_engine):
     assert [o.key for o in restored.orders()] == [order.key]
     twin = again.groups.get(GID2)
     assert (twin.state, twin.limit_contracts, twin.subaccount, twin.shard) == (GroupState.ACTIVE, 250, 2, 1)
-    assert "2 order groups" in str(again.recovery)
+    assert len(again.groups.all()) == 2 and not again.groups._pending
     assert place(again, restored).reject_reason.startswith("ORDER_GROUP_TRIGGERED")
     again.groups.reset(restored)
     assert rec2.sent[-1][20130] == GID and sub is not twin

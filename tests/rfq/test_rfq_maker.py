@@ -10,6 +10,9 @@ import pytest
 from fixengine.auth import write_key_pair
 from fixengine.config import load_config
 from fixengine.pricing.ticks import TickGrid
+from fixengine.config.types import SessionKind
+from fixengine.errors import UserInputError
+from fixengine.model import Side
 from fixengine.rfq import MakerQuoteStatus, QuoteDecision, RfqMaker, RfqMakerError, validate_decision
 from fixengine.session.records import BusinessReject
 from kalshi_test_acceptor import free_port, write_client_config
@@ -41,6 +44,8 @@ def maker(shared_maker):
     shared_maker.confirm_fn = None
     shared_maker.tick_grids.clear()
     shared_maker.validate = True
+    shared_maker.engine = None
+    shared_maker.accepted_side_semantics = "echo"
     _events(shared_maker)
     return shared_maker
 
@@ -196,3 +201,72 @@ def test_session_down_refuses_without_losing_the_live_quote(maker):
     with pytest.raises(RfqMakerError, match="SESSION_DOWN"):
         maker.cancel_quote(quote)
     assert quote.status is MakerQuoteStatus.SENT
+
+
+def _drop(maker):
+    maker.up = False
+    maker.session_events.on_session_event(SessionKind.RFQ, "logout", "connection lost")
+    maker.up = True
+
+
+def test_a_drop_leaves_no_quote_waiting_for_an_answer_that_never_comes(maker):
+    _rfq1, sent = _quoted(maker)  # 35=S out, no 35=AI
+    rfq2, confirming = _quoted(maker)
+    maker.handle_raw(example("ai_accepted", quote=confirming.quote_id, server=rfq2.rfq_id))  # U7 goes out
+    _rfq3, canceling = _quoted(maker)
+    maker.handle_raw(example("ai_pending", quote=canceling.quote_id))
+    assert maker.cancel_quote(canceling)
+    _rfq4, confirmed = _quoted(maker)
+    maker.handle_raw(example("ai_accepted", quote=confirmed.quote_id, server=_rfq4.rfq_id))
+    maker.handle_raw(example("U8_ok", quote=confirmed.quote_id))
+    assert (sent.status, confirming.status, canceling.status) == (
+        MakerQuoteStatus.SENT, MakerQuoteStatus.CONFIRM_SENT, MakerQuoteStatus.CANCEL_PENDING)
+    _events(maker)
+    _drop(maker)
+    assert sent.status is MakerQuoteStatus.UNKNOWN and sent.text.startswith("SESSION_LOST")
+    assert confirming.status is MakerQuoteStatus.UNKNOWN and confirming.text.startswith("SESSION_LOST")
+    assert canceling.status is MakerQuoteStatus.PENDING and confirmed.status is MakerQuoteStatus.CONFIRMED
+    events = _events(maker)
+    assert events[0].step == "session" and events[0].text == "logout: connection lost"
+    lost = {e.quote.quote_id: e.text for e in events if e.step == "session_lost"}
+    assert {sent.quote_id, confirming.quote_id, canceling.quote_id} <= set(lost)  # (the shared maker has more)
+    assert confirmed.quote_id not in lost
+    assert "was confirm_sent" in lost[confirming.quote_id]
+    # nothing is stuck: both can be cancelled again, and a later 35=AI still applies
+    assert maker.cancel_quote(canceling) and maker.cancel_quote(sent)
+    maker.handle_raw(example("U9", quote=sent.quote_id).replace("298=0", "298=1|58=NOT_FOUND"))
+    assert sent.status is MakerQuoteStatus.UNKNOWN
+    maker.handle_raw(example("ai_pending", quote=sent.quote_id))
+    assert sent.status is MakerQuoteStatus.PENDING
+
+
+class _ExpectingEngine:
+    def __init__(self):
+        self.orders = {}
+
+    def expect_order(self, order):
+        self.orders[order.key] = order
+
+
+@pytest.mark.parametrize("semantics, bid, side, user_side, price", [
+    ("echo", "yes", Side.BUY, "buy_yes", 4500),  # 54=2 echoes the creator's side: it took our YES bid
+    ("accepted_side", "no", Side.SELL, "buy_no", 4800),  # 54=2 = No: it took our NO bid (YES at 1 - 0.52)
+])
+def test_accepted_side_meaning_is_configurable(maker, semantics, bid, side, user_side, price):
+    maker.accepted_side_semantics = semantics
+    maker.engine = _ExpectingEngine()
+    rfq, quote = _quoted(maker)
+    maker.handle_raw(example("ai_accepted", quote=quote.quote_id, server=rfq.rfq_id))  # carries 54=2
+    maker.handle_raw(example("U8_ok", quote=quote.quote_id))
+    assert (quote.accepted_side, quote.accepted_bid) == ("2", bid)
+    order = maker.engine.orders[quote.quote_id]
+    assert (order.side, order.user_side, order.price, order.qty) == (side, user_side, price, 10_000)
+
+
+def test_unknown_accepted_side_semantics_is_refused(tmp_path):
+    priv, pub = tmp_path / "m.pem", tmp_path / "m.pub.pem"
+    write_key_pair(priv, pub)
+    path = write_client_config(tmp_path, {"RFQ": (str(uuid.uuid4()), priv, {"use_dollars": False}, None)})
+    cfg = load_config(path).with_endpoints(ports={"RFQ": free_port()})
+    with pytest.raises(UserInputError, match="accepted_side_semantics 'table'"):
+        RfqMaker(cfg, lambda rfq: None, accepted_side_semantics="table")

@@ -315,3 +315,31 @@ def test_records_are_keyed_by_the_rfq(node):
     assert rows == [(live.client_id, "rfq"), (None, "sent"), (live.client_id, "rfq"), (live.client_id, "quote"),
                     (live.client_id, "quote"), (live.client_id, "accept"), (None, "sent")]
     assert order_rows == ["new"]  # the accept's order keeps its ClOrdID key to itself
+
+
+def test_accept_ended_before_its_order_is_settled_silently_on_restart(node):
+    """The engine stopped between journaling an accept's end and ending its order: the restart
+    ends the order (journaled) and publishes nothing - it is history, not news."""
+    rfq = node.engine.rfq
+    live = rfq.create(TICKER, qty="100")
+    rfq.handle_raw(_ack(live, "srv-e"))
+    rfq.handle_raw(_quote_msg("q-e", server="srv-e"))
+    accept = rfq.accept("q-e", "sell_yes")
+    with rfq._lock:  # what _end_accept journals before it asks the engine to end the order
+        accept.status, accept.text = AcceptStatus.REJECTED, "EXPIRED"
+        accept.quote.state = QuoteState.UNAVAILABLE
+        rfq._save(accept.quote, accept)
+    key = accept.cl_ord_id
+    assert node.engine.orders[key].is_open
+    del rfq, accept, live
+    engine = node.restart()
+    order = engine.orders[key]
+    assert order.status is OrderStatus.REJECTED and order.reject_reason == "ACCEPT_REJECTED: EXPIRED"
+    published = []
+    while not engine.events.empty():
+        published.append(engine.events.get())
+    assert [e for e in published if e.kind in (EventKind.REJECT, EventKind.RFQ) or e.order is not None] == []
+    del engine, order
+    again = node.restart()  # the order's end was journaled
+    assert again.orders[key].status is OrderStatus.REJECTED
+    assert again.rfq.get("srv-e").accepts[0].status is AcceptStatus.REJECTED

@@ -132,3 +132,43 @@ def test_pt_client_refuses_an_engine_that_already_gets_settlements(engine, tmp_p
     pt_cfg = rt_config(tmp_path / "pt", "PT", {"use_dollars": True})
     with pytest.raises(SettlementError, match="already receives settlement reports"):
         SettlementClient(pt_cfg, engine=engine)
+
+
+@pytest.mark.slow
+def test_settlement_closes_risk_positions_and_a_restart_settles_the_same_subaccount(tmp_path):
+    """The engine's risk positions (max position, daily loss) close with the book, and the page is
+    journaled as the book got it: after a restart subaccount 2 - known here only by holding, the
+    party id being a UUID - is flat again, not reopened with the payout booked to subaccount 0."""
+    from fixengine.engine import journal as J
+    from fixengine.engine.orders import Order
+    from fixengine.engine.recovery import encode_order
+
+    cpi = "KXCPIYOY-26JUL-T3.0"
+    cfg = rt_config(tmp_path)
+    eng = Engine(cfg)
+    try:
+        order = Order(key="c-sub2", ticker=cpi, side=Side.BUY, user_side="buy_yes", price=2_500, qty=700, tif="1",
+                      subaccount=2)
+        with eng._lock:
+            eng.tracker.add(order)
+            eng.journal.append(J.NEW, order.key, encode_order(order))
+        eng.on_exec_report(ExecReport(exec_id="e2", order_id="o2", cl_ord_id="c-sub2", exec_type=ExecType.TRADE,
+                                      ord_status=OrdStatus.FILLED, side=Side.BUY, symbol=cpi, order_qty=700,
+                                      leaves_qty=0, cum_qty=700, price=2_500, last_px=2_500, last_qty=700,
+                                      subaccount=2))
+        assert eng.positions.net(cpi, 2) == 700 and eng.risk.daily_pnl == 0
+        eng.on_settlement_wire("KalshiRT", SCALAR_7)  # party id is a UUID
+        assert eng.positions.net(cpi, 2) == 0 and eng.positions.total_abs() == 0
+        assert eng.risk.daily_pnl == 700 * (3_060 - 2_500) - 2_000  # settlement P&L net of the 0.002 fee
+        assert eng.book.positions.position(cpi, 2).yes_qty == 0
+    finally:
+        eng.close()
+    del eng
+    gc.collect()
+    again = Engine(cfg)
+    try:
+        assert again.book.positions.position(cpi, 2).yes_qty == 0
+        assert again.book.positions.position(cpi, 0).payout == 0  # not booked to the primary account
+        assert again.positions.net(cpi, 2) == 0 and again.positions.total_abs() == 0
+    finally:
+        again.close()

@@ -125,7 +125,7 @@ class Exchange(TradingMixin, OrderGroupMixin, RfqMixin, AdminMixin, QueriesMixin
         refusal = v.market_status_refusal(market, self._exchange_pause)
         if refusal is not None:
             return refusal
-        if (req.user_id, req.cl_ord_id) in self._open_by_cl:
+        if self._cl_ord_id_taken(req.user_id, req.cl_ord_id):
             return v.Refusal(v.DUPLICATE_ORDER, "ORDER_ALREADY_EXISTS")
         refusal = (v.qty_refusal(req.qty, market) or v.price_refusal(req.price, market)
                    or v.attribute_refusal(req, now))
@@ -138,6 +138,11 @@ class Exchange(TradingMixin, OrderGroupMixin, RfqMixin, AdminMixin, QueriesMixin
             if group.triggered:
                 return v.Refusal(v.ORDER_EXCEEDS_LIMIT, "EXCEEDED_ORDER_GROUP_RISK_LIMIT")
         return None
+
+    def _cl_ord_id_taken(self, user_id: str, cl_ord_id: str) -> bool:
+        """An open order has this ClOrdID, or an accepted RFQ quote holds it for its coming order."""
+        key = (user_id, cl_ord_id)
+        return key in self._open_by_cl or key in self._held_cl_ord_ids
 
     def _account_refusal(self, user_id: str, key_id: str, subaccount: int) -> v.Refusal | None:
         account = self._accounts.get(user_id)
@@ -228,7 +233,7 @@ class Exchange(TradingMixin, OrderGroupMixin, RfqMixin, AdminMixin, QueriesMixin
             return v.Refusal(v.CXL_OTHER, status.text)
         if v.clordid_problem(req.cl_ord_id):
             return v.Refusal(v.CXL_OTHER, "INVALID_ORDER")
-        if (req.user_id, req.cl_ord_id) in self._open_by_cl:
+        if self._cl_ord_id_taken(req.user_id, req.cl_ord_id):
             # the new ClOrdID must not be any open order's, the target's own current id included
             return v.Refusal(v.CXL_BROKER, "ORDER_ALREADY_EXISTS")
         if req.qty < order.cum_qty:

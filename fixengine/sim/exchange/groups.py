@@ -120,7 +120,8 @@ class OrderGroupMixin:
         """Create a group; `contracts_limit` in qty units (whole contracts 1..1,000,000)."""
         with self._lock:
             now, events = self._begin()
-            problem = self._group_request_problem(user_id, subaccount, shard, contracts_limit)
+            problem = (self._group_key_problem(user_id, key_id, subaccount)
+                       or self._group_request_problem(user_id, subaccount, shard, contracts_limit))
             if problem:
                 events.append(OrderGroupRejected(user_id, CREATE, None, problem, key_id=key_id))
                 return events
@@ -138,6 +139,10 @@ class OrderGroupMixin:
             group = self._group_lookup(user_id, group_id, subaccount, shard)
             if action not in (RESET, DELETE, TRIGGER, UPDATE):
                 events.append(OrderGroupRejected(user_id, action, group_id, "INVALID_ORDER", key_id=key_id))
+                return events
+            problem = self._group_key_problem(user_id, key_id, subaccount)
+            if problem:
+                events.append(OrderGroupRejected(user_id, action, group_id, problem, key_id=key_id))
                 return events
             if group is None:
                 events.append(OrderGroupRejected(user_id, action, group_id, "ORDER_GROUP_NOT_FOUND", key_id=key_id))
@@ -176,6 +181,12 @@ class OrderGroupMixin:
                  "orders": sorted(i for i in g.order_ids if i in self._orders and self._orders[i].is_open)}
                 for g in self._groups.values() if g.user_id == user_id
             ]
+
+    def _group_key_problem(self, user_id: str, key_id: str, subaccount: int) -> str | None:
+        """A key restricted to one subaccount acts on that subaccount's groups only, as for orders."""
+        if self._key_subaccount(user_id, key_id) not in (None, subaccount):
+            return "PERMISSION_DENIED_FOR_CUSTOMER_ACCOUNT"
+        return None
 
     def _group_request_problem(self, user_id: str, subaccount: int, shard: int, limit: int | None) -> str | None:
         account = self._accounts.get(user_id)

@@ -23,6 +23,15 @@ Choices where Kalshi's behaviour is UNCONFIRMED (documented-safe picks):
   on the maker's order-entry session found by `rfq_order_session(user_id)` (set by the gateway);
 * cost-sized RFQs (152): offered sizes are what the creator's cost buys at each side's price;
 * combo (MVE) RFQs are not modelled: AG 658=99.
+
+Holds ("neither side can back out now", part2 §5.2): the creator's cost is held from its acceptance
+and the maker's from its U7, each at the price its order will be entered at, as the full price cost
+plus the worst-case fee reserve (no credit for an opposite position, which may shrink meanwhile);
+the creator's ClOrdID is held too, so a plain order reusing it is refused ORDER_ALREADY_EXISTS.
+Both are released just before the orders are entered, so execution cannot fail for balance. An
+acceptance that dies (no U7 in time, the RFQ closed, an order refused at execution) releases them
+and tells the creator UC 21025=1 58=EXPIRED and the maker AI 297=17; a refused execution is never
+reported as executed.
 """
 
 from __future__ import annotations
@@ -38,6 +47,7 @@ from fixengine.model import Side, TimeInForce
 from fixengine.pricing import ONE_CONTRACT, ONE_DOLLAR
 from fixengine.sim.config import SimRfq
 from fixengine.sim.exchange import validation as v
+from fixengine.sim.exchange.accounts import order_fee_reserve
 from fixengine.sim.exchange.events import CancelReason, OrderRejected
 from fixengine.sim.exchange.markets import FINISHED, Market
 from fixengine.sim.exchange.orders import unit_cost
@@ -107,6 +117,7 @@ class Quote:
     accepted_qty: int = 0
     deadline: datetime | None = None  # confirmation deadline while accepted
     execute_at: datetime | None = None  # while confirmed
+    holds: list = field(default_factory=list)  # (user_id, subaccount, money) held until execution
 
 
 class RfqMixin:
@@ -119,6 +130,8 @@ class RfqMixin:
         self._quotes: dict[str, Quote] = {}
         self._rfq_timers: list = []  # (when, seq, kind, id)
         self._rfq_seq = itertools.count(1)
+        # (user, ClOrdID) of accepted quotes until their order is entered: no other order may take it
+        self._held_cl_ord_ids: set[tuple[str, str]] = set()
         # user_id -> session name the maker's RFQ orders report to ("" = none); the gateway sets it
         self.rfq_order_session: Callable[[str], str] = lambda user_id: ""
 
@@ -210,7 +223,9 @@ class RfqMixin:
         self._rfqs_open.pop(rfq.rfq_id, None)
         for quote_id in rfq.quotes.values():
             quote = self._quotes.get(quote_id)
-            if quote is not None and quote.state in (OPEN, ACCEPTED):
+            if quote is not None and quote.state == ACCEPTED:
+                self._drop_acceptance(quote, now, events)  # it would otherwise die silently
+            elif quote is not None and quote.state == OPEN:
                 quote.state = CANCELLED
         if creator_status is not None:
             events.append(RfqCancelStatus(rfq.user_id, rfq.key_id, rfq.session_id, rfq.client_rfq_id,
@@ -367,6 +382,10 @@ class RfqMixin:
             quote.deadline = now + timedelta(seconds=window)
             rfq.accepted_quote = quote.quote_id
             self._rfq_schedule(quote.deadline, "void", quote.quote_id)
+            self._hold(quote, req.user_id, rfq.subaccount, self._order_need(
+                rfq.symbol, req.side, self._creator_price(quote, req), qty))
+            if req.cl_ord_id is not None:
+                self._held_cl_ord_ids.add((req.user_id, req.cl_ord_id))
             events.append(QuoteAcceptStatus(req.user_id, req.key_id, req.session_id, req.quote_id, True,
                                             quote.quote_id, req.cl_ord_id, None, now))
             events.append(self._quote_status(quote, QUOTE_ACCEPTED, now, qty=qty, side=req.side))
@@ -413,14 +432,15 @@ class RfqMixin:
             return v.Refusal(v.INCORRECT_QUANTITY, "INVALID_QUANTITY")
         if req.cl_ord_id is not None and v.clordid_problem(req.cl_ord_id):
             return invalid
-        if req.cl_ord_id is not None and (req.user_id, req.cl_ord_id) in self._open_by_cl:
+        if req.cl_ord_id is not None and self._cl_ord_id_taken(req.user_id, req.cl_ord_id):
             return v.Refusal(v.DUPLICATE_ORDER, "ORDER_ALREADY_EXISTS")
         price = self._trade_price(quote, req.side)
         if req.limit_price is not None and (not market.grid.is_on_grid(req.limit_price) or (
                 req.limit_price < price if req.side is Side.BUY else req.limit_price > price)):
             return invalid
         qty = req.qty if req.qty is not None else size
-        if unit_cost(req.side, price) * qty > self._accounts[req.user_id].subaccounts[rfq.subaccount].available:
+        need = self._order_need(rfq.symbol, req.side, self._creator_price(quote, req), qty)
+        if need > self._accounts[req.user_id].subaccounts[rfq.subaccount].available:
             return v.Refusal(v.ORDER_EXCEEDS_LIMIT, "INSUFFICIENT_BALANCE")
         return None
 
@@ -440,8 +460,8 @@ class RfqMixin:
             now, events = self._begin()
             quote = self._own_quote(req.user_id, req.quote_id, req.rfq_id)
             text = TEXT_NOT_FOUND if quote is None else (None if quote.state == ACCEPTED else TEXT_NOT_ACCEPTED)
-            if text is None and self._maker_cost(quote) > self._accounts[quote.user_id].subaccounts[
-                    quote.subaccount].available:
+            need = self._maker_need(quote) if text is None else 0
+            if text is None and need > self._accounts[quote.user_id].subaccounts[quote.subaccount].available:
                 text = "INSUFFICIENT_BALANCE"
             events.append(QuoteConfirmStatus(req.user_id, req.key_id, req.session_id, req.quote_id, text is None,
                                              text, now))
@@ -451,12 +471,46 @@ class RfqMixin:
                          else self.rfq_settings.execution_delay_s)
                 quote.state, quote.execute_at = CONFIRMED, now + timedelta(seconds=delay)
                 self._rfq_schedule(quote.execute_at, "execute", quote.quote_id)
+                self._hold(quote, quote.user_id, quote.subaccount, need)
             return events
 
-    def _maker_cost(self, quote: Quote) -> int:
+    def _maker_need(self, quote: Quote) -> int:
         side = quote.accept.side
         maker_side = Side.BUY if side is Side.SELL else Side.SELL
-        return unit_cost(maker_side, self._trade_price(quote, side)) * quote.accepted_qty
+        symbol = self._rfqs[quote.rfq_id].symbol
+        return self._order_need(symbol, maker_side, self._trade_price(quote, side), quote.accepted_qty)
+
+    # ------------------------------------------------------------------ holds
+
+    def _creator_price(self, quote: Quote, acc: AcceptQuote) -> int:
+        """The limit the creator's order is entered at: its own Price(44) on the D path, else the quote's."""
+        return acc.limit_price if acc.limit_price is not None else self._trade_price(quote, acc.side)
+
+    def _order_need(self, symbol: str, side: Side, price: int, qty: int) -> int:
+        """What an RFQ order can need at entry: price cost plus fee reserve, no position credit."""
+        return unit_cost(side, price) * qty + order_fee_reserve(price, qty, self._markets[symbol].fees)
+
+    def _hold(self, quote: Quote, user_id: str, subaccount: int, amount: int) -> None:
+        self._accounts[user_id].subaccounts[subaccount].reserved += amount
+        quote.holds.append((user_id, subaccount, amount))
+
+    def _release(self, quote: Quote) -> None:
+        """Give back the money and the creator's ClOrdID held for the quote's execution."""
+        for user_id, subaccount, amount in quote.holds:
+            self._accounts[user_id].subaccounts[subaccount].reserved -= amount
+        quote.holds.clear()
+        acc = quote.accept
+        if acc is not None and acc.cl_ord_id is not None:
+            self._held_cl_ord_ids.discard((acc.user_id, acc.cl_ord_id))
+
+    def _drop_acceptance(self, quote: Quote, now: datetime, events: list) -> None:
+        """An acceptance that will not execute: release its holds, tell the creator (UC) and the maker (AI)."""
+        self._release(quote)
+        quote.state = CANCELLED
+        acc = quote.accept
+        events.append(QuoteAcceptStatus(acc.user_id, acc.key_id, acc.session_id, acc.quote_id, False, None,
+                                        acc.cl_ord_id, TEXT_EXPIRED, now))
+        events.append(self._quote_status(quote, QUOTE_CANCELLED, now))
 
     # ------------------------------------------------------------------ timers
 
@@ -485,35 +539,37 @@ class RfqMixin:
                 self._rfq_close(rfq, now, events, RFQ_EXPIRED, "MARKET_ALREADY_CLOSED")
 
     def _void(self, quote: Quote, now: datetime, events: list) -> None:
-        """No U7 within the confirmation window: the acceptance and the quote are void."""
-        quote.state = CANCELLED
+        """No U7 within the confirmation window (or an execution refused): the acceptance and quote are void."""
         rfq = self._rfqs[quote.rfq_id]
         rfq.accepted_quote = None
         rfq.quotes.pop(quote.user_id, None)
-        acc = quote.accept
-        events.append(QuoteAcceptStatus(acc.user_id, acc.key_id, acc.session_id, acc.quote_id, False, None,
-                                        acc.cl_ord_id, TEXT_EXPIRED, now))
-        events.append(self._quote_status(quote, QUOTE_CANCELLED, now))
+        self._drop_acceptance(quote, now, events)
 
     def _execute(self, quote: Quote, now: datetime, events: list) -> None:
         """Execution timer elapsed: maker's order, then the creator's crossing it; the RFQ closes."""
         rfq, acc = self._rfqs[quote.rfq_id], quote.accept
+        self._release(quote)  # the orders below reserve the same money themselves
         price = self._trade_price(quote, acc.side)
         maker_side = Side.BUY if acc.side is Side.SELL else Side.SELL
         maker_cl = quote.quote_id
-        if v.clordid_problem(maker_cl) or (quote.user_id, maker_cl) in self._open_by_cl:
+        if v.clordid_problem(maker_cl) or self._cl_ord_id_taken(quote.user_id, maker_cl):
             maker_cl = f"rfq-{self._ids.uuid()}"
         maker = self._enter(NewOrder(
             key_id=quote.key_id, user_id=quote.user_id, cl_ord_id=maker_cl, symbol=rfq.symbol, side=maker_side,
             price=price, qty=quote.accepted_qty, post_only=quote.post_only, subaccount=quote.subaccount,
             session_id=self.rfq_order_session(quote.user_id)), now, events)
-        self._enter(NewOrder(
+        creator = None if maker is None else self._enter(NewOrder(
             key_id=acc.key_id, user_id=rfq.user_id, cl_ord_id=acc.cl_ord_id or f"rfq-{self._ids.uuid()}",
-            symbol=rfq.symbol, side=acc.side, price=acc.limit_price if acc.limit_price is not None else price,
+            symbol=rfq.symbol, side=acc.side, price=self._creator_price(quote, acc),
             qty=quote.accepted_qty, tif=TimeInForce.GTC if rfq.rest_remainder else TimeInForce.IOC,
             subaccount=rfq.subaccount, session_id=acc.session_id), now, events)
-        if maker is not None and maker.is_open and not quote.rest_remainder:
+        if maker is not None and maker.is_open and (creator is None or not quote.rest_remainder):
             self._cancel(maker, now, "IMMEDIATE_OR_CANCELLED", CancelReason.IOC, None, events)
+        if creator is None:  # an order was refused (market closed or paused meanwhile, ...): not executed
+            self._void(quote, now, events)
+            if rfq.open and rfq.expires is not None and rfq.expires <= now:  # its expiry was skipped
+                self._rfq_close(rfq, now, events, RFQ_EXPIRED, TEXT_RFQ_EXPIRED)
+            return
         quote.state = EXECUTED
         rfq.quotes.pop(quote.user_id, None)
         self._rfq_close(rfq, now, events, None, TEXT_EXECUTED, exclude=(quote.user_id,))

@@ -112,10 +112,10 @@ class OrderHandler:
             return self._reject_locally(entry, msg)
         with self.lock:
             events = self.exchange.submit(request)
-            if events and not flags.skip_pending and isinstance(events[0], OrderAccepted):
-                order = events[0].order
-                self.router.send(entry, encode.pending_report(order, ExecType.PENDING_NEW.value, flags,
-                                                              order.transact_time))
+            accepted = None if flags.skip_pending else _accepted_for(events, request)
+            if accepted is not None:
+                self.router.send(entry, encode.pending_report(accepted.order, ExecType.PENDING_NEW.value, flags,
+                                                              accepted.order.transact_time))
             self.router.route(events)
 
     def _cancel(self, entry: SessionEntry, msg: fix.Message) -> None:
@@ -197,3 +197,13 @@ class OrderHandler:
         self.business_rejects += 1
         if entry.session is not None:
             entry.session.send(encode.business_reject(ref_seq, header.getField(35), reason, text, ref_id))
+
+
+def _accepted_for(events: list, request: NewOrder) -> OrderAccepted | None:
+    """The OrderAccepted of this request. Not simply the first event: the exchange runs what fell
+    due (an RFQ execution entering another user's order, expiries) before the request itself."""
+    for event in events:
+        if (isinstance(event, OrderAccepted) and event.order.user_id == request.user_id
+                and event.order.cl_ord_id == request.cl_ord_id):
+            return event
+    return None

@@ -36,6 +36,7 @@ WRITE_COSTS = {
     "S": DEFAULT_WRITE_COST,
     "Z": DEFAULT_WRITE_COST,
     "U7": DEFAULT_WRITE_COST,
+    "D:quote": DEFAULT_WRITE_COST,  # a NewOrderSingle accepting a quote bills the Write bucket (part1 §2.8)
 }
 
 

@@ -11,8 +11,9 @@ the user's Write bucket -> 380=8 when it is empty. Malformed messages -> 35=3 (r
 
 Delivery: answers go to the session that asked; quote notifications to the RFQ's creating
 session; RFQ broadcasts and "RFQ closed" AG to every logged-on KalshiRFQ session of other users;
-the maker's executed order reports on the maker's logged-on KalshiRT (else KalshiNR) session,
-like any order of that user (the maker's fills over FIX are UNCONFIRMED, part2 §5.4).
+the maker's executed order reports on the maker's KalshiRT session (logged on, else offline: the
+router keeps them in its store), else a logged-on KalshiNR session, like any order of that user
+(the maker's fills over FIX are UNCONFIRMED, part2 §5.4).
 """
 
 from __future__ import annotations
@@ -86,8 +87,8 @@ class RfqDesk:
             return
         try:
             order = decode.new_order(msg, entry.key_id, entry.user_id, entry.name, entry.flags.use_dollars)
-        except decode.OrderGroupConflict:
-            raise fix.IncorrectTagValue(526) from None
+        except decode.OrderGroupConflict:  # 526 and 20130 differ: answered like a plain 35=D (103=11)
+            return self.handler._reject_locally(entry, msg)
         except decode.BusinessReject as exc:
             return self.handler._bmr(entry, msg, exc.reason, exc.text)
         try:
@@ -154,11 +155,12 @@ class RfqDesk:
                 if e.kind is SessionKind.RFQ and e.logged_on and e.flags is not None and e.user_id not in skip_users]
 
     def order_session(self, user_id: str) -> str:
-        """Session the maker's RFQ order reports to: its logged-on RT, else NR order-entry session."""
-        live = [e for e in self.registry.entries() if e.user_id == user_id and e.logged_on and not e.listener
-                and e.kind in (SessionKind.RT, SessionKind.NR)]
-        live.sort(key=lambda e: e.kind is not SessionKind.RT)
-        return live[0].name if live else ""
+        """Session the maker's RFQ order reports to: a logged-on RT, an offline RT that logged on before
+        (its reports wait in the store for the next logon), else a logged-on NR; "" when none."""
+        candidates = [e for e in self.registry.sessions_of(user_id) if e.flags is not None and not e.listener and (
+            e.kind is SessionKind.RT or (e.kind is SessionKind.NR and e.logged_on))]
+        candidates.sort(key=lambda e: (e.kind is not SessionKind.RT, not e.logged_on))
+        return candidates[0].name if candidates else ""
 
 
 def install(gateway) -> RfqDesk:

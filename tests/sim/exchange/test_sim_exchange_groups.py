@@ -93,3 +93,17 @@ def test_incoming_order_stops_when_its_own_fill_trips_its_group(h):
     assert isinstance(final, OrderCanceled) and final.text == "ORDER_GROUP_CANCEL"
     assert final.order.leaves_qty == 0 and final.order.cum_qty == contracts(3)
     assert h.ex.orderbook("LIN").yes == () and h.ex.orderbook("LIN").no == ((5300, 500),)
+
+
+def test_restricted_key_acts_only_on_its_subaccounts_groups(h):
+    """Like orders (PERMISSION_DENIED_FOR_CUSTOMER_ACCOUNT): a key restricted to subaccount 1
+    neither creates nor touches groups of another subaccount."""
+    refused = h.ex.create_order_group("alice", contracts(5), subaccount=0, key_id="key-a1")
+    assert isinstance(refused[0], OrderGroupRejected) and refused[0].text == "PERMISSION_DENIED_FOR_CUSTOMER_ACCOUNT"
+    primary = make_group(h)
+    touched = h.ex.order_group_action("alice", RESET, primary, subaccount=0, key_id="key-a1")
+    assert touched[0].text == "PERMISSION_DENIED_FOR_CUSTOMER_ACCOUNT"
+    own = h.ex.create_order_group("alice", contracts(5), subaccount=1, key_id="key-a1")
+    assert not isinstance(own[0], OrderGroupRejected)
+    assert not isinstance(h.ex.order_group_action("alice", RESET, own[0].group_id, subaccount=1, key_id="key-a1")[0],
+                          OrderGroupRejected)

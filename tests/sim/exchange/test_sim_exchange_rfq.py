@@ -558,3 +558,91 @@ def test_zero_lifetime_never_expires():
     r = R(rfq=SimRfq(lifetime_s=0))
     r.open_rfq()
     assert r.tick(30 * 86400) == []
+
+
+# ---------------------------------------------------------------------------- holds and dropped acceptances
+
+def test_confirmed_maker_cannot_spend_the_held_cost(r):
+    r.quoted()
+    r.accept(side=Side.SELL)  # bob's order will be a 100 x $0.45 bid
+    r.confirm()
+    assert r.available("bob") <= 1000 * DOLLAR - 45 * DOLLAR
+    spend = r.buy("bob", "FREE", cents(50), contracts(1950))  # $975 would leave too little for the quote
+    assert only(spend, OrderRejected)[0].text == "INSUFFICIENT_BALANCE"
+    events = r.tick(15)
+    assert only(events, OrderRejected) == []
+    assert [f.fill.user_id for f in only(events, OrderFilled)] == ["alice", "bob"]
+    assert r.ex.quotes("alice")[0]["status"] == "executed"
+    assert r.ex.balance("bob").reserved == 0 and r.ex.balance("alice").reserved == 0
+
+
+def test_acceptance_holds_the_creators_cost_and_clordid(r):
+    r.quoted()
+    r.accept(side=Side.SELL, cl_ord_id="cr-1")
+    held = 1000 * DOLLAR - r.available("alice")
+    assert held >= 55 * DOLLAR  # 100 x $0.55 (NO side) plus the fee reserve
+    dup = only(r.sell("alice", "TAP", cents(90), contracts(1), cl_ord_id="cr-1"), OrderRejected)[0]
+    assert dup.text == "ORDER_ALREADY_EXISTS"
+    r.confirm()
+    events = r.tick(15)
+    creator = only(events, OrderAccepted)[1].order
+    assert (creator.cl_ord_id, creator.user_id) == ("cr-1", "alice")
+    assert only(r.sell("alice", "TAP", cents(90), contracts(1), cl_ord_id="cr-1"), OrderAccepted)  # filled: free
+
+
+def test_voided_acceptance_releases_the_creators_hold_and_clordid(r):
+    r.quoted()
+    r.accept(side=Side.SELL, cl_ord_id="cr-1")
+    r.tick(30)
+    assert r.available("alice") == 1000 * DOLLAR
+    assert only(r.sell("alice", "TAP", cents(90), contracts(1), cl_ord_id="cr-1"), OrderAccepted)
+
+
+def test_new_order_accept_checks_the_balance_at_its_own_limit(r):
+    rfq_id = r.open_rfq(user="carol", qty=contracts(15))  # carol has $10
+    r.quote(rfq_id)
+    # at the quote's 45 the NO side costs 15 x $0.55; at carol's own 10 limit it is 15 x $0.90 = $13.50
+    rej = r.accept(user="carol", side=Side.SELL, via_order=True, limit_price=cents(10), qty=contracts(15),
+                   cl_ord_id="d-1", symbol="LIN")[0]
+    assert isinstance(rej, OrderRejected) and rej.text == "INSUFFICIENT_BALANCE"
+    assert r.accept(user="carol", side=Side.SELL, via_order=True, limit_price=cents(45), qty=contracts(15),
+                    cl_ord_id="d-1", symbol="LIN")[0].accepted
+
+
+def test_rfq_cancel_tells_both_sides_of_an_unconfirmed_acceptance(r):
+    rfq_id = r.quoted()
+    r.accept(side=Side.SELL, cl_ord_id="cr-1")
+    events = r.ex.cancel_rfq(CancelRfq("alice", "key-a", "rt-alice", rfq_id=rfq_id))
+    assert kinds(events) == ["RfqCancelStatus", "QuoteAcceptStatus", "QuoteStatus", "RfqClosed"]
+    uc, ai = events[1], events[2]
+    assert (uc.accepted, uc.text, uc.cl_ord_id, uc.session_id) == (False, "EXPIRED", "cr-1", "rt-alice")
+    assert (ai.quote_id, ai.status, ai.session_id) == ("q1", 17, "rfq-bob")
+    assert r.available("alice") == 1000 * DOLLAR
+    assert r.ex.quotes("alice")[0]["status"] == "cancelled"
+
+
+def test_rfq_expiry_tells_both_sides_of_an_unconfirmed_acceptance():
+    r = R(rfq=SimRfq(lifetime_s=20))
+    r.quoted()
+    r.tick(10)
+    r.accept()
+    events = r.tick(10)
+    assert kinds(events) == ["QuoteAcceptStatus", "QuoteStatus", "RfqCancelStatus", "RfqClosed"]
+    assert (events[0].text, events[1].status, events[2].status) == ("EXPIRED", 17, 2)
+
+
+def test_refused_execution_is_not_reported_as_executed(r):
+    rfq_id = r.quoted()
+    r.accept(side=Side.SELL, cl_ord_id="cr-1")
+    r.confirm()
+    r.ex.pause("LIN")
+    events = r.tick(15)
+    assert kinds(events) == ["OrderRejected", "QuoteAcceptStatus", "QuoteStatus"]
+    assert events[0].request.user_id == "bob" and events[0].text == "TRADING_PAUSED"
+    assert (events[1].accepted, events[1].text, events[2].status) == (False, "EXPIRED", 17)
+    assert r.ex.quotes("alice")[0]["status"] == "cancelled"
+    assert r.ex.rfqs("alice")[0]["status"] == "open" and r.ex.rfqs("alice")[0]["accepted_quote_id"] is None
+    assert r.available("alice") == r.available("bob") == 1000 * DOLLAR
+    r.ex.resume("LIN")
+    r.quote(rfq_id, quote_id="q2")
+    assert r.accept("q2", cl_ord_id="cr-1")[0].accepted  # the RFQ and the ClOrdID are free again

@@ -7,6 +7,7 @@ The simulator runs on a ManualClock (no timer thread): a test moves the clock an
 from __future__ import annotations
 
 import re
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -481,3 +482,45 @@ def test_broadcast_skips_the_creators_own_rfq_sessions(desk, client_factory):
     quote(own, rfq_id)
     ai = own.expect("AI")
     assert (ai[297], ai[58]) == ("5", "cannot quote your own RFQ")
+
+
+def test_accept_by_new_order_single_with_conflicting_group_tags(desk):
+    """526 and 20130 both present and different: the same 35=8 103=11 as a plain 35=D gets."""
+    d = desk
+    rfq_id, quote_id = quoted(d)
+    cl = clid("d")
+    d.creator.send("D", [(11, cl), (38, "10"), (40, "2"), (44, "45"), (54, "2"), (55, LINEAR), (117, quote_id),
+                         (526, "grp-1"), (20130, "grp-2")])
+    er = d.creator.expect("8")
+    assert (er[11], er[150], er[39], er[103], er[58]) == (cl, "8", "8", "11", "INVALID_ORDER")
+    quiet(d.maker)
+
+
+def test_maker_fills_wait_in_its_offline_rt_store(desk, client_factory, sim, advance):
+    d = desk
+    maker_rt = client_factory("other", "RT")
+    assert maker_rt.logon({21011: "Y"}).type == "A"
+    maker_rt.logout()
+    maker_rt.close()
+    maker_rt.sock = None
+    entry = next(e for e in sim.gateway.registry.sessions_of("maker-user") if e.kind.name == "RT")
+    deadline = time.monotonic() + 3
+    while entry.logged_on and time.monotonic() < deadline:
+        time.sleep(0.01)
+    rfq_id, quote_id = quoted(d)
+    accept(d.creator, quote_id, rfq_id, "2", "10")
+    d.creator.expect("UC")
+    d.maker.expect("AI")
+    d.maker.send("U7", [(117, quote_id)])
+    d.maker.expect("U8")
+    advance(15)
+    assert d.creator.expect("8")[150] == "F"
+    assert maker_rt.logon({21011: "Y"}, reset=False).type == "A"
+    maker_rt.send("2", [(7, "1"), (16, "0")])  # the reports written while it was away come back
+    fills = []
+    deadline = time.monotonic() + 5
+    while not fills and time.monotonic() < deadline:
+        msg = maker_rt.recv(0.5)
+        if msg is not None and msg.type == "8" and msg.get(150) == "F":
+            fills.append(msg)
+    assert fills and (fills[0][11], fills[0][32], fills[0][43]) == (quote_id, "10.00", "Y")
