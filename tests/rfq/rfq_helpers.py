@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 NAMES = ("creator_R", "ack", "broadcast_R", "maker_S", "ai_pending", "notice_S", "UA", "UC_ok", "UC_expired",
@@ -44,3 +45,29 @@ def body(raw: str) -> list[tuple[int, str]]:
 
 def soh(raw: str) -> str:
     return raw.replace("|", "\x01")
+
+
+def offline_engine(tmp_path: Path, kind: str = "RT", logon: dict | None = None, reset: bool | None = None):
+    """An Engine whose session is replaced by a recorder: `engine.sent` holds every message it
+    sends (stamped with 34 as QuickFIX would), `engine.connected = False` makes sends fail."""
+    from fixengine.auth import write_key_pair
+    from fixengine.engine import Engine
+    from kalshi_test_acceptor import free_port, write_client_config
+
+    priv, pub = tmp_path / "k.pem", tmp_path / "k.pub.pem"
+    write_key_pair(priv, pub)
+    logon = {"use_dollars": False} if logon is None else logon
+    cfg = write_client_config(tmp_path, {kind: (str(uuid.uuid4()), priv, logon, reset)})
+    engine = Engine.from_config(cfg, ports={kind: free_port()})
+    engine.sent = []
+
+    def send(kind, message):
+        if not engine.connected:
+            return False
+        message.getHeader().setField(34, str(len(engine.sent) + 1))  # as QuickFIX stamps it on send
+        engine.sent.append(message.toString())
+        return True
+
+    engine.connected = True
+    engine.conn.send = send
+    return engine

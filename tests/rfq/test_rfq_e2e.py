@@ -11,19 +11,10 @@ import pytest
 from fixengine.engine.orders import OrderStatus
 from fixengine.pricing.ticks import TickGrid
 from fixengine.rfq import AcceptStatus, MakerQuoteStatus, Quote, QuoteDecision, QuoteState, RfqStatus
-from rfq_world import MARKETS, start_world
+from rfq_world import MARKETS
 
 pytestmark = pytest.mark.slow
 _markets = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    w = start_world(tmp_path_factory.mktemp("rfqworld"))
-    yield w
-    errors = w.sim.gateway.stats()["callback_errors"]
-    w.close()
-    assert errors == 0
 
 
 @pytest.fixture

@@ -8,8 +8,6 @@ import uuid
 
 import pytest
 
-from fixengine.auth import write_key_pair
-from fixengine.engine import Engine
 from fixengine.engine.events import EventKind
 from fixengine.book import Book
 from fixengine.engine.orders import OrderStatus, OrderTracker
@@ -17,29 +15,13 @@ from fixengine.engine.recovery import replay
 from fixengine.rfq import AcceptStatus, QuoteState, RfqError, RfqStatus
 from fixengine.session.parse import parse_exec_report_text
 from fixengine.session.records import BusinessReject, SessionReject
-from kalshi_test_acceptor import free_port, write_client_config
-from rfq_helpers import SERVER_ID, TICKER, body, example, soh
+from rfq_helpers import SERVER_ID, TICKER, body, example, offline_engine, soh
 
 LOGON = {"use_dollars": False}
 
 
 def _engine(tmp_path, kind="RT"):
-    priv, pub = tmp_path / "k.pem", tmp_path / "k.pub.pem"
-    write_key_pair(priv, pub)
-    cfg = write_client_config(tmp_path, {kind: (str(uuid.uuid4()), priv, LOGON, None)})
-    engine = Engine.from_config(cfg, ports={kind: free_port()})
-    engine.sent = []
-
-    def send(kind, message):
-        if not engine.connected:
-            return False
-        message.getHeader().setField(34, str(len(engine.sent) + 1))  # as QuickFIX stamps it on send
-        engine.sent.append(message.toString())
-        return True
-
-    engine.connected = True
-    engine.conn.send = send
-    return engine
+    return offline_engine(tmp_path, kind, LOGON)
 
 
 @pytest.fixture(scope="module")

@@ -8,36 +8,18 @@ import uuid
 
 import pytest
 
-from fixengine.auth import write_key_pair
 from fixengine.config.types import SessionKind
-from fixengine.engine import Engine
 from fixengine.engine import journal as J
 from fixengine.engine.events import EventKind
 from fixengine.engine.orders import OrderStatus
 from fixengine.errors import UserInputError
 from fixengine.rfq import AcceptStatus, QuoteState, RfqStatus
 from fixengine.rfq.parse import RfqParseError, parse_rfq_message
-from kalshi_test_acceptor import free_port, write_client_config
-from rfq_helpers import CLIENT_ID, SERVER_ID, TICKER, example
+from rfq_helpers import CLIENT_ID, SERVER_ID, TICKER, example, offline_engine
 
 
 def _engine(tmp_path, reset):
-    priv, pub = tmp_path / "k.pem", tmp_path / "k.pub.pem"
-    write_key_pair(priv, pub)
-    cfg = write_client_config(tmp_path, {"RT": (str(uuid.uuid4()), priv, {"use_dollars": False}, reset)})
-    engine = Engine.from_config(cfg, ports={"RT": free_port()})
-    engine.sent = []
-
-    def send(kind, message):
-        if not engine.up:
-            return False
-        message.getHeader().setField(34, str(len(engine.sent) + 1))  # as QuickFIX stamps it on send
-        engine.sent.append(message.toString())
-        return True
-
-    engine.up = True
-    engine.conn.send = send
-    return engine
+    return offline_engine(tmp_path, "RT", {"use_dollars": False}, reset)
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +39,7 @@ def resending(tmp_path_factory):
 
 
 def _fresh(engine):
-    engine.up = True
+    engine.connected = True
     _events(engine)
     return engine
 
@@ -132,9 +114,9 @@ def _in_flight(engine):
 
 
 def _logout(engine):
-    engine.up = False
+    engine.connected = False
     engine.on_session_event(SessionKind.RT, "logout", "connection lost")
-    engine.up = True
+    engine.connected = True
 
 
 def test_logout_on_a_141y_session_ends_what_will_never_be_answered(resetting):
