@@ -27,7 +27,7 @@ from fixengine.sim.exchange.rfq_events import (
     RFQ_EVENTS, QuoteAcceptStatus, QuoteCancelStatus, QuoteConfirmStatus, QuoteNotice, QuoteStatus, RfqAck,
     RfqBroadcast, RfqCancelStatus, RfqClosed, RfqRejected,
 )
-from fixengine.sim.gateway import decode, rfq_wire, texts
+from fixengine.sim.gateway import decode, encode, rfq_wire, texts
 from fixengine.sim.gateway.handler import BMR_NOT_AUTHORIZED, BMR_RATE_LIMIT, BMR_UNSUPPORTED, OrderHandler
 from fixengine.sim.gateway.registry import SessionEntry, SessionRegistry
 from fixengine.sim.gateway.router import Router
@@ -75,8 +75,8 @@ class RfqDesk:
                 return
             try:
                 request = decode_fn(msg, entry)
-            except rfq_wire.MissingTag as exc:
-                return self._missing_tag(entry, msg, exc.tag)
+            except decode.SessionReject as exc:
+                return self._session_reject(entry, msg, exc)
             with self.handler.lock:
                 self.router.route(operation(request))
 
@@ -93,15 +93,15 @@ class RfqDesk:
             return self.handler._bmr(entry, msg, exc.reason, exc.text)
         try:
             request = rfq_wire.accept_by_order(msg, entry, order)
-        except rfq_wire.MissingTag as exc:
-            return self._missing_tag(entry, msg, exc.tag)
+        except decode.SessionReject as exc:
+            return self._session_reject(entry, msg, exc)
         with self.handler.lock:
             self.router.route(self.exchange.accept_quote(request))
 
-    def _missing_tag(self, entry: SessionEntry, msg: fix.Message, tag: int) -> None:
+    def _session_reject(self, entry: SessionEntry, msg: fix.Message, exc: decode.SessionReject) -> None:
         header = msg.getHeader()
-        self.router.send(entry, rfq_wire.session_reject(header.getField(34), header.getField(35), tag,
-                                                        rfq_wire.REQUIRED_TAG_MISSING, f"Required tag missing: {tag}"))
+        self.router.send(entry, encode.session_reject(header.getField(34), header.getField(35), exc.tag,
+                                                      exc.reason, exc.text))
 
     def _admit(self, entry: SessionEntry, msg: fix.Message, msg_type: str) -> bool:
         """Session kind, listener / read-only and Write-bucket checks; answers 35=j itself."""

@@ -2,8 +2,8 @@
 
 Decoding: a missing tag Kalshi requires (the dictionary already checks some; S 131/55 and Z 117
 it does not) or a missing conditionally required one (R: 38 or 152, 55 or 20180; UE: 131 or
-21023) raises `MissingTag` and the desk answers Reject 35=3 373=1 naming the tag itself (QuickFIX
-would turn a FieldNotFound raised in fromApp into 35=j 380=5); a value Kalshi's format forbids
+21023) raises decode.SessionReject and the desk answers Reject 35=3 373=1 naming the tag itself
+(QuickFIX would turn a FieldNotFound raised in fromApp into 35=j 380=5); a value Kalshi's format forbids
 raises `fix.IncorrectTagValue` -> 35=3 373=5. Business rules stay with the exchange.
 
 Units on the wire:
@@ -26,6 +26,7 @@ from fixengine.sim.exchange.rfq_events import (
     RfqCancelStatus, RfqClosed, RfqRejected, SubmitQuote,
 )
 from fixengine.sim.gateway.decode import _int, _require, _yes, get, price_of, qty_of, side_of
+from fixengine.sim.gateway.decode import SessionReject
 from fixengine.sim.gateway.encode import _new
 from fixengine.sim.gateway.registry import SessionEntry
 
@@ -34,17 +35,14 @@ ROLE_LIQUIDITY_PROVIDER = "35"
 REQUIRED_TAG_MISSING = 1  # SessionRejectReason(373)
 
 
-class MissingTag(Exception):
-    """A tag Kalshi requires is absent: answer Reject 35=3 373=1."""
-
-    def __init__(self, tag: int) -> None:
-        super().__init__(f"Required tag missing: {tag}")
-        self.tag = tag
+def _missing(tag: int) -> SessionReject:
+    """A tag Kalshi requires is absent: the gateway answers Reject 35=3 373=1 naming it."""
+    return SessionReject(tag, REQUIRED_TAG_MISSING, f"Required tag missing: {tag}")
 
 
 def _required(msg: fix.Message, tag: int) -> str:
     if not msg.isSetField(tag):
-        raise MissingTag(tag)
+        raise _missing(tag)
     return msg.getField(tag)
 
 
@@ -75,11 +73,11 @@ def create_rfq(msg: fix.Message, entry: SessionEntry) -> CreateRfq:
     mve = get(msg, 20180)
     symbol = get(group, 55)
     if symbol is None and mve is None:
-        raise MissingTag(55)
+        raise _missing(55)
     qty = qty_of(group, 38) if group.isSetField(38) else None
     cash = _cash(group)
     if qty is None and cash is None:
-        raise MissingTag(38)  # OrderQty is required unless CashOrderQty is given
+        raise _missing(38)  # OrderQty is required unless CashOrderQty is given
     return CreateRfq(entry.user_id, entry.key_id, entry.name, client_id, symbol or "", qty=qty, cash_qty=cash,
                      rest_remainder=_yes(group, 21015), replace_existing=_yes(group, 21016),
                      subaccount=_int(msg, 79, 0), mve_collection=mve)
@@ -88,7 +86,7 @@ def create_rfq(msg: fix.Message, entry: SessionEntry) -> CreateRfq:
 def cancel_rfq(msg: fix.Message, entry: SessionEntry) -> CancelRfq:
     client_id, rfq_id = get(msg, 131), get(msg, 21023)
     if not client_id and not rfq_id:
-        raise MissingTag(131)  # one of QuoteReqID / RfqId is required
+        raise _missing(131)  # one of QuoteReqID / RfqId is required
     return CancelRfq(entry.user_id, entry.key_id, entry.name, client_rfq_id=client_id or None,
                      rfq_id=rfq_id or None)
 
@@ -144,16 +142,6 @@ def _party(msg: fix.FieldMap, party_id: str, role: str | None = None) -> None:
     if role is not None:
         party.setField(452, role)
     msg.addGroup(party)
-
-
-def session_reject(ref_seq: str, ref_msg_type: str, tag: int, reason: int, text: str) -> fix.Message:
-    msg = _new("3")
-    msg.setField(45, ref_seq)
-    msg.setField(371, str(tag))
-    msg.setField(372, ref_msg_type)
-    msg.setField(373, str(reason))
-    msg.setField(58, text)
-    return msg
 
 
 def rfq_ack(event: RfqAck) -> fix.Message:
